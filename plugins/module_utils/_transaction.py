@@ -1,0 +1,552 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The change transaction: stage files with backups, restart, verify, then commit or roll back."""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import json
+import os
+import stat
+import tempfile
+import traceback
+
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._probe import sha256_fingerprint, wait_for_box
+
+try:
+    from cryptography.hazmat.primitives.serialization import Encoding
+except ImportError:
+    HAS_CRYPTOGRAPHY = False
+    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_CRYPTOGRAPHY = True
+    CRYPTOGRAPHY_IMPORT_ERROR = None
+
+
+JOURNAL_NAME = 'pending.json'
+JOURNAL_VERSION = 1
+SECRET_SUFFIXES = ('.keystore', '.jks', '.p12', '.pfx', '.key', '.pem')
+TAIL_LINES = 5
+TAIL_CHARS = 600
+
+FileState = collections.namedtuple('FileState', 'data mode uid gid')
+Undo = collections.namedtuple('Undo', 'path previous new_entry')
+
+
+def utc_now():
+    """Return the current time in UTC."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def as_utc(moment):
+    """Return an aware UTC datetime; a naive one is taken as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def reason(exc):
+    """Return the system's reason for an OSError without the errno noise."""
+    return exc.strerror or str(exc) or exc.__class__.__name__
+
+
+def same_path(left, right):
+    """Return True when both paths name the same file (after resolving symbolic links)."""
+    return os.path.realpath(left) == os.path.realpath(right)
+
+
+def remove_file(path):
+    """Remove a file; a file that is already gone is fine."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def fsync_directory(path):
+    """Flush a directory's entries to disk where the platform allows it."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems cannot fsync a directory; the rename is still atomic there
+    finally:
+        os.close(handle)
+
+
+def read_state(path):
+    """Return the FileState of path (bytes, mode, owner), or None when it does not exist."""
+    try:
+        with open(path, 'rb') as handle:
+            info = os.fstat(handle.fileno())
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    return FileState(data, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
+
+
+def write_atomic(path, data, mode, owner=None):
+    """Replace path by data atomically: temporary file in the same directory, owner, mode, fsync, os.replace."""
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    handle, temp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(target), suffix='.tmp', dir=directory)
+    done = False
+    try:
+        with os.fdopen(handle, 'wb') as stream:
+            info = os.fstat(stream.fileno())
+            if owner is not None and tuple(owner) != (info.st_uid, info.st_gid):
+                os.fchown(stream.fileno(), owner[0], owner[1])
+            os.fchmod(stream.fileno(), mode)
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, target)
+        done = True
+    finally:
+        if not done:
+            remove_file(temp)
+    fsync_directory(directory)
+
+
+def output_tail(text):
+    """Return the last lines of a command's output, short enough for a message."""
+    lines = [line.strip() for line in (text or '').splitlines() if line.strip()]
+    tail = ' / '.join(lines[-TAIL_LINES:])
+    if len(tail) > TAIL_CHARS:
+        tail = '...' + tail[-TAIL_CHARS:]
+    return tail
+
+
+def joined(problems):
+    """Return problems as one clause, without trailing full stops (the message adds its own)."""
+    return '; '.join(problem.rstrip().rstrip('.') for problem in problems)
+
+
+def read_text(path, field):
+    """Return a configuration file's text, or raise StarfaceError naming the option."""
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8')
+    except OSError as exc:
+        raise StarfaceError('cannot read %s: %s' % (path, reason(exc)), field=field)
+    except UnicodeDecodeError:
+        raise StarfaceError('%s is not UTF-8 text' % path, field=field)
+
+
+def served_ports(settings):
+    """Return the sorted ports the web server serves with these server.xml settings."""
+    ports = set()
+    for scheme in ('http', 'https'):
+        if settings.get('%s_enabled' % scheme) and settings.get('%s_port' % scheme):
+            ports.add(settings['%s_port' % scheme])
+    return sorted(ports)
+
+
+def keystore_fingerprint(box, settings):
+    """Return the SHA-256 fingerprint of the keystore's leaf certificate, or None when it cannot be read."""
+    if not HAS_CRYPTOGRAPHY:
+        return None
+    from ansible_collections.telephony.starface.plugins.module_utils._keystore import load_chain
+
+    path, password, alias, dummy = box.resolve_keystore(settings)
+    try:
+        with open(path, 'rb') as handle:
+            chain = load_chain(handle.read(), password, alias)
+    except (OSError, StarfaceError):
+        return None
+    if not chain:
+        return None
+    return sha256_fingerprint(chain[0].public_bytes(Encoding.DER))
+
+
+def expected_from_files(box, previous_settings=None):
+    """Return (host, expected) for _probe.check_box from server.xml, web.xml and the keystore as they are now.
+
+    ``previous_settings`` (the server.xml settings before the change) adds the ports that
+    are no longer served to ``disabled_ports``.
+    """
+    from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
+
+    settings = ServerXml(read_text(box.server_xml, 'server_xml')).settings()
+    expected = dict(
+        http_enabled=bool(settings.get('http_enabled')),
+        http_port=settings.get('http_port'),
+        https_enabled=bool(settings.get('https_enabled')),
+        https_port=settings.get('https_port'),
+        force_https=WebXml(read_text(box.web_xml, 'web_xml')).force_https(),
+        fingerprint_sha256=None,
+        disabled_ports=[],
+    )
+    if expected['https_enabled']:
+        expected['fingerprint_sha256'] = keystore_fingerprint(box, settings)
+    if previous_settings:
+        current = served_ports(settings)
+        expected['disabled_ports'] = [port for port in served_ports(previous_settings) if port not in current]
+    return box.probe_host(settings), expected
+
+
+class Transaction:
+    """Change the box's files so that a failed change never stays: stage, restart, verify, commit or roll back.
+
+    Each staged file's original (bytes, mode, owner) is copied to ``<state_dir>/backup-<n>``
+    and listed in the journal ``<state_dir>/pending.json`` before the file is replaced.
+    Crash recovery: a journal found at the start of a run means an earlier run stopped
+    between writing and committing, or used ``restart: false``. Staging more files adds
+    them to it (a file already listed keeps its first backup as the original), and the next
+    ``restart_and_verify`` covers everything pending: it commits when the box works with all
+    of it, and restores every original otherwise. ``rollback`` restores on demand.
+    Nothing here logs or returns file contents.
+    """
+
+    def __init__(self, box, run_command, now=None, wait=None):
+        self.box = box
+        self.run_command = run_command
+        self.now = now or utc_now
+        self.wait = wait or wait_for_box
+        self.journal_path = os.path.join(box.state_dir, JOURNAL_NAME)
+        self.undo = []
+
+    # The journal
+
+    def pending(self):
+        """Return the journal of a change waiting for restart and verification, or None."""
+        try:
+            with open(self.journal_path, 'rb') as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StarfaceError('cannot read the journal of pending changes %s: %s' % (self.journal_path, reason(exc)),
+                                field='state_dir')
+        try:
+            journal = json.loads(data.decode('utf-8'))
+        except ValueError:
+            journal = None
+        if not isinstance(journal, dict) or journal.get('version') != JOURNAL_VERSION \
+                or not isinstance(journal.get('files'), list):
+            raise StarfaceError('the journal of pending changes %s is damaged. It lists the files an earlier run '
+                                'changed and their backups (backup-* next to it): check those files, restore them '
+                                'by hand if needed, then remove the journal' % self.journal_path, field='state_dir')
+        return journal
+
+    def pending_files(self):
+        """Return the paths of the files changed but not yet restarted and verified."""
+        return [entry['path'] for entry in (self.pending() or {}).get('files', [])]
+
+    def new_journal(self):
+        """Return an empty journal started now."""
+        started = as_utc(self.now()).strftime('%Y-%m-%dT%H:%M:%SZ')
+        return dict(version=JOURNAL_VERSION, started=started, files=[], restart_required=True)
+
+    def write_journal(self, journal):
+        """Write the journal atomically, owner-only."""
+        data = json.dumps(journal, indent=2, sort_keys=True).encode('utf-8') + b'\n'
+        write_atomic(self.journal_path, data, 0o600)
+
+    def make_state_dir(self):
+        """Create the owner-only state directory."""
+        if not os.path.isdir(self.box.state_dir):
+            os.makedirs(self.box.state_dir, 0o700)
+        os.chmod(self.box.state_dir, 0o700)
+
+    def is_secret(self, path):
+        """Return True for keys and keystores, whose copies must be owner-only."""
+        return path.lower().endswith(SECRET_SUFFIXES) or same_path(path, self.box.key_pem_path)
+
+    # Staging
+
+    def stage(self, path, data, mode=None):
+        """Replace path by data, keeping its original in the journal first.
+
+        An existing file keeps its mode and owner; a new file gets ``mode`` (default 0600
+        for keys and keystores, 0644 otherwise) and its directory's owner. When the write
+        fails, the file stays as it was, the files staged before it in this run are put
+        back, and StarfaceError says which file and why.
+        """
+        journal = self.pending() or self.new_journal()
+        entry = self.find_entry(journal, path)
+        try:
+            previous = read_state(path)
+        except OSError as exc:
+            raise self.abort('cannot read %s: %s.' % (path, reason(exc)))
+        if entry is None:
+            try:
+                self.record(journal, path, previous)
+            except OSError as exc:
+                raise self.abort('cannot keep a backup of %s in the state directory %s: %s.'
+                                 % (path, self.box.state_dir, reason(exc)), path, field='state_dir')
+        try:
+            if previous is None:
+                default = 0o600 if self.is_secret(path) else 0o644
+                directory = os.stat(os.path.dirname(os.path.realpath(path)))
+                write_atomic(path, data, default if mode is None else mode, (directory.st_uid, directory.st_gid))
+            else:
+                write_atomic(path, data, previous.mode, (previous.uid, previous.gid))
+        except OSError as exc:
+            raise self.abort('cannot write %s: %s. Check that the file system is writable and that the module '
+                             'runs as root (become: true).' % (path, reason(exc)), path if entry is None else None)
+        self.undo.append(Undo(path, previous, entry is None))
+
+    @staticmethod
+    def find_entry(journal, path):
+        """Return the journal entry of path, or None."""
+        for entry in journal['files']:
+            if same_path(entry['path'], path):
+                return entry
+        return None
+
+    def record(self, journal, path, previous):
+        """Copy the original of path into the state directory and list it in the journal (fsynced)."""
+        self.make_state_dir()
+        entry = dict(path=path, backup=None, mode=None, uid=None, gid=None)
+        if previous is not None:
+            backup = self.free_backup_path(journal)
+            write_atomic(backup, previous.data, 0o600)
+            entry.update(backup=backup, mode='%04o' % previous.mode, uid=previous.uid, gid=previous.gid)
+        journal['files'].append(entry)
+        self.write_journal(journal)
+
+    def free_backup_path(self, journal):
+        """Return a backup-<n> path in the state directory that the journal does not use yet."""
+        used = set(entry['backup'] for entry in journal['files'])
+        number = len(journal['files']) + 1
+        while os.path.join(self.box.state_dir, 'backup-%d' % number) in used:
+            number += 1
+        return os.path.join(self.box.state_dir, 'backup-%d' % number)
+
+    def abort(self, msg, unlisted=None, field=None):
+        """Put back what this run staged, drop ``unlisted`` from the journal, and return the error to raise."""
+        restored, failed = [], None
+        forget = [unlisted] if unlisted else []
+        for undo in reversed(self.undo):
+            try:
+                if undo.previous is None:
+                    remove_file(undo.path)
+                else:
+                    write_atomic(undo.path, undo.previous.data, undo.previous.mode,
+                                 (undo.previous.uid, undo.previous.gid))
+            except OSError as exc:
+                failed = 'Putting back %s failed too (%s): its original is kept in %s, listed in %s.' % (
+                    undo.path, reason(exc), self.box.state_dir, self.journal_path)
+                break
+            restored.append(undo.path)
+            if undo.new_entry:
+                forget.append(undo.path)
+        self.undo = []
+        try:
+            self.forget(forget)
+        except OSError as exc:
+            failed = (failed or '') + ' The journal %s could not be updated (%s).' % (self.journal_path, reason(exc))
+        if failed:
+            msg += ' ' + failed.strip()
+        elif restored:
+            msg += ' The files changed before it in this run were put back: %s.' % ', '.join(restored)
+        else:
+            msg += ' Nothing was changed.'
+        return StarfaceError(msg, field=field, details=dict(restored_files=restored))
+
+    def forget(self, paths):
+        """Drop paths and their backups from the journal; remove the journal when it lists nothing."""
+        journal = self.pending()
+        if journal is None or not paths:
+            return
+        keep = []
+        for entry in journal['files']:
+            if any(same_path(entry['path'], path) for path in paths):
+                if entry['backup']:
+                    remove_file(entry['backup'])
+            else:
+                keep.append(entry)
+        journal['files'] = keep
+        if keep:
+            self.write_journal(journal)
+        else:
+            remove_file(self.journal_path)
+
+    def backup_copies(self, paths):
+        """Write a user-visible copy ``<path>.<YYYY-mm-dd@HH:MM:SS>~`` next to each existing file; return their paths.
+
+        The copy has the file's mode and owner; copies of keys and keystores are 0600.
+        """
+        stamp = self.now().astimezone().strftime('%Y-%m-%d@%H:%M:%S')
+        copies = []
+        for path in paths:
+            copy = '%s.%s~' % (path, stamp)
+            try:
+                current = read_state(path)
+                if current is None:
+                    continue
+                mode = 0o600 if self.is_secret(path) else current.mode
+                write_atomic(copy, current.data, mode, (current.uid, current.gid))
+            except OSError as exc:
+                raise StarfaceError('cannot write the backup copy %s: %s. Nothing was changed.' % (copy, reason(exc)),
+                                    field='backup')
+            copies.append(copy)
+        return copies
+
+    # Restart, verify, commit or roll back
+
+    def default_expected(self):
+        """Return (host, expected) from the files as they are now, closing the ports the change stopped serving."""
+        from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
+
+        previous = None
+        entry = self.find_entry(self.pending() or dict(files=[]), self.box.server_xml)
+        if entry and entry['backup']:
+            try:
+                previous = ServerXml(read_text(entry['backup'], 'state_dir')).settings()
+            except StarfaceError:
+                previous = None
+        return expected_from_files(self.box, previous)
+
+    def restart(self):
+        """Run the restart command; return None on success, else what went wrong (with the output's tail)."""
+        command = self.box.restart_command
+        rc, out, err = self.run_command(command, use_unsafe_shell=True, check_rc=False)
+        if rc == 0:
+            return None
+        tail = output_tail(err) or output_tail(out)
+        return 'the restart command `%s` failed with exit code %s%s' % (command, rc, (': %s' % tail) if tail else '')
+
+    def restart_and_check(self, expected_fn):
+        """Compute what the box should serve, restart and wait for it; return (expected, problems)."""
+        try:
+            host, expected = expected_fn()
+        except StarfaceError as err:
+            return None, ['the configuration cannot be checked: %s' % err]
+        failure = self.restart()
+        if failure:
+            return expected, [failure]
+        return expected, self.wait(host, expected, self.box.restart_timeout)
+
+    def restart_and_verify(self, expected_fn=None):
+        """Restart the web server, verify everything pending and commit; on failure roll back and raise StarfaceError.
+
+        ``expected_fn() -> (host, expected)`` describes what the box must serve (see
+        ``_probe.check_box``), computed from the files as they are when called; the default
+        reads server.xml, web.xml and the keystore. Returns the committed paths ([] and no
+        restart when nothing is pending).
+        """
+        journal = self.pending()
+        if journal is None:
+            return []
+        expected_fn = expected_fn or self.default_expected
+        dummy, problems = self.restart_and_check(expected_fn)
+        if problems:
+            self.fail(journal, problems, expected_fn)
+        self.commit(journal)
+        self.undo = []
+        return [entry['path'] for entry in journal['files']]
+
+    def fail(self, journal, problems, expected_fn):
+        """Keep the failed files, restore the originals, restart, verify the old state; always raise StarfaceError."""
+        msg = 'The web server did not come back with the new configuration: %s.' % joined(problems)
+        failed_dir, kept = self.keep_failed(journal)
+        details = dict(problems=problems, failed_dir=failed_dir, rolled_back=False)
+        try:
+            self.restore(journal)
+        except OSError as exc:
+            raise StarfaceError('%s ROLLBACK FAILED: the previous configuration could not be restored (%s). The web '
+                                'server may be down: restore the originals by hand from %s (listed in %s). %s'
+                                % (msg, reason(exc), self.box.state_dir, self.journal_path, kept), details=details)
+        old_expected, old_problems = self.restart_and_check(expected_fn)
+        if old_problems:
+            details['rollback_problems'] = old_problems
+            raise StarfaceError('%s ROLLBACK INCOMPLETE: the previous configuration was restored, but the web server '
+                                'did not come back with it either: %s. Check the web server now (its service status '
+                                'and logs). The backups of the originals stay in %s (listed in %s). %s'
+                                % (msg, joined(old_problems), self.box.state_dir, self.journal_path, kept),
+                                details=details)
+        self.commit(journal)
+        self.undo = []
+        details['rolled_back'] = True
+        ports = ', '.join(str(port) for port in served_ports(old_expected))
+        raise StarfaceError('%s The previous configuration was restored and the web server restarted; it serves again '
+                            'on ports %s. %s' % (msg, ports, kept), details=details)
+
+    def keep_failed(self, journal):
+        """Copy the failed files (owner-only) to <state_dir>/failed-<time>/; return (directory or None, sentence)."""
+        stamp = as_utc(self.now()).strftime('%Y%m%dT%H%M%SZ')
+        base = os.path.join(self.box.state_dir, 'failed-%s' % stamp)
+        directory, number = base, 1
+        try:
+            while os.path.exists(directory):
+                number += 1
+                directory = '%s-%d' % (base, number)
+            os.mkdir(directory, 0o700)
+            os.chmod(directory, 0o700)
+            names = set()
+            for entry in journal['files']:
+                current = read_state(entry['path'])
+                if current is None:
+                    continue
+                name = os.path.basename(entry['path'])
+                if name in names:
+                    name = '%d-%s' % (len(names) + 1, name)
+                names.add(name)
+                write_atomic(os.path.join(directory, name), current.data, 0o600)
+        except OSError as exc:
+            return None, 'The failed configuration could not be kept (%s).' % reason(exc)
+        return directory, 'The failed configuration is kept in %s for inspection.' % directory
+
+    def restore(self, journal):
+        """Put every original listed in the journal back in place (a file that did not exist is removed)."""
+        for entry in journal['files']:
+            if entry['backup'] is None:
+                remove_file(entry['path'])
+                continue
+            with open(entry['backup'], 'rb') as handle:
+                data = handle.read()
+            write_atomic(entry['path'], data, int(entry['mode'], 8), (entry['uid'], entry['gid']))
+
+    def commit(self, journal):
+        """Remove the journal, then the internal backups it lists."""
+        try:
+            remove_file(self.journal_path)
+        except OSError as exc:
+            raise StarfaceError('the change is in place, but the journal %s could not be removed (%s): remove it '
+                                'by hand, or the next run restarts the web server again'
+                                % (self.journal_path, reason(exc)), field='state_dir')
+        fsync_directory(self.box.state_dir)
+        for entry in journal['files']:
+            if entry['backup']:
+                try:
+                    remove_file(entry['backup'])
+                except OSError:
+                    pass  # a leftover backup is harmless: the next journal overwrites it
+
+    def rollback(self, restart=True, expected_fn=None):
+        """Restore every original the journal lists; with restart, restart and verify the old state. Return the paths.
+
+        Used for crash recovery on demand: it undoes whatever an earlier run left pending.
+        When the old state does not come back, StarfaceError says so and the journal stays.
+        """
+        journal = self.pending()
+        if journal is None:
+            return []
+        paths = [entry['path'] for entry in journal['files']]
+        try:
+            self.restore(journal)
+        except OSError as exc:
+            raise StarfaceError('ROLLBACK FAILED: the previous configuration could not be restored (%s). Restore the '
+                                'originals by hand from %s (listed in %s).'
+                                % (reason(exc), self.box.state_dir, self.journal_path))
+        if restart:
+            dummy, problems = self.restart_and_check(expected_fn or self.default_expected)
+            if problems:
+                raise StarfaceError('ROLLBACK INCOMPLETE: the previous configuration was restored, but the web server '
+                                    'did not come back with it: %s. Check the web server now (its service status and '
+                                    'logs). The backups of the originals stay in %s (listed in %s).'
+                                    % (joined(problems), self.box.state_dir, self.journal_path),
+                                    details=dict(problems=problems))
+        self.commit(journal)
+        self.undo = []
+        return paths

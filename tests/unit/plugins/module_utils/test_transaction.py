@@ -1,0 +1,501 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Unit tests of _transaction with a fake restart command and a fake verification."""
+
+from __future__ import annotations
+
+import datetime
+import errno
+import json
+import os
+import stat
+import sys
+import types
+
+import pytest
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.telephony.starface.plugins.module_utils import _transaction
+from ansible_collections.telephony.starface.plugins.module_utils._box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._probe import sha256_fingerprint
+from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
+
+
+NOW = datetime.datetime(2026, 11, 28, 10, 15, 0, tzinfo=datetime.timezone.utc)
+OLD = b'<Server port="8005">old connectors</Server>\n'
+NEW = b'<Server port="8005">new connectors</Server>\n'
+SECRET = b'-----SECRET KEYSTORE BYTES changeit-----'
+BROKEN = 'HTTPS port 8443: connection refused'
+
+
+class Runner:
+    """A fake AnsibleModule.run_command: records calls, answers from a queue (default success)."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def __call__(self, args, use_unsafe_shell=False, check_rc=True):
+        self.calls.append((args, use_unsafe_shell, check_rc))
+        return self.answers.pop(0) if self.answers else (0, '', '')
+
+
+class Verifier:
+    """A fake expected_fn plus wait_for_box: the box is healthy unless server.xml holds a broken config."""
+
+    def __init__(self, box, broken=(NEW,)):
+        self.box = box
+        self.broken = broken
+        self.seen = []
+
+    def expected(self):
+        """Describe the box from server.xml as it is now (old config: ports 80, 443; new: 8080, 8443)."""
+        with open(self.box.server_xml, 'rb') as handle:
+            config = handle.read()
+        ports = (80, 443) if config == OLD else (8080, 8443)
+        return '127.0.0.1', dict(http_enabled=True, http_port=ports[0], https_enabled=True, https_port=ports[1],
+                                 force_https=False, fingerprint_sha256=None, disabled_ports=[], config=config)
+
+    def wait(self, host, expected, timeout):
+        """Answer like _probe.wait_for_box."""
+        self.seen.append((host, expected['config'], timeout))
+        return [BROKEN] if expected['config'] in self.broken else []
+
+
+@pytest.fixture(name='box')
+def box_fixture(tmp_path):
+    """Return a Box laid out like STARFACE's Tomcat under tmp_path, with the old config."""
+    base = tmp_path / 'tomcat'
+    (base / 'conf').mkdir(parents=True)
+    (base / 'ssl').mkdir()
+    (base / 'conf' / 'server.xml').write_bytes(OLD)
+    os.chmod(str(base / 'conf' / 'server.xml'), 0o640)
+    (base / 'conf' / 'web.xml').write_bytes(b'<web-app/>\n')
+    (base / 'ssl' / 'tomcat.keystore').write_bytes(b'old keystore')
+    os.chmod(str(base / 'ssl' / 'tomcat.keystore'), 0o640)
+    return Box(dict(tomcat_base=str(base), restart_command='systemctl restart tomcat', restart_timeout=42))
+
+
+def make(box, runner=None, broken=(NEW,)):
+    """Return (transaction, runner, verifier) wired with fakes."""
+    runner = runner or Runner()
+    verifier = Verifier(box, broken)
+    return Transaction(box, runner, now=lambda: NOW, wait=verifier.wait), runner, verifier
+
+
+def read(path):
+    with open(path, 'rb') as handle:
+        return handle.read()
+
+
+def write(path, data):
+    with open(path, 'wb') as handle:
+        handle.write(data)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def journal_path(box):
+    return os.path.join(box.state_dir, 'pending.json')
+
+
+def test_stage_writes_journal_first_and_commit_cleans_up(box):
+    transaction, runner, verifier = make(box, broken=())
+    transaction.stage(box.server_xml, NEW)
+    assert read(box.server_xml) == NEW
+    assert mode_of(box.server_xml) == 0o640
+    assert mode_of(box.state_dir) == 0o700
+    assert mode_of(journal_path(box)) == 0o600
+    journal = json.loads(read(journal_path(box)))
+    backup = os.path.join(box.state_dir, 'backup-1')
+    assert journal == dict(version=1, started='2026-11-28T10:15:00Z', restart_required=True, files=[dict(
+        path=box.server_xml, backup=backup, mode='0640', uid=os.getuid(), gid=os.getgid())])
+    assert read(backup) == OLD
+    assert mode_of(backup) == 0o600
+    assert transaction.pending() == journal
+    assert transaction.pending_files() == [box.server_xml]
+
+    assert transaction.restart_and_verify(verifier.expected) == [box.server_xml]
+    assert runner.calls == [('systemctl restart tomcat', True, False)]
+    assert verifier.seen == [('127.0.0.1', NEW, 42)]
+    assert read(box.server_xml) == NEW
+    assert not os.path.exists(journal_path(box))
+    assert not os.path.exists(backup)
+    assert transaction.pending() is None
+    assert transaction.pending_files() == []
+
+
+def test_nothing_pending_means_no_restart(box):
+    transaction, runner, verifier = make(box)
+    assert transaction.restart_and_verify(verifier.expected) == []
+    assert transaction.rollback() == []
+    assert runner.calls == []
+
+
+def test_stage_twice_keeps_the_first_original(box):
+    transaction = make(box)[0]
+    transaction.stage(box.server_xml, b'one')
+    transaction.stage(box.server_xml, b'two')
+    assert read(box.server_xml) == b'two'
+    assert len(transaction.pending()['files']) == 1
+    assert transaction.rollback(restart=False) == [box.server_xml]
+    assert read(box.server_xml) == OLD
+    assert transaction.pending() is None
+
+
+@pytest.mark.parametrize('name, mode, expected_mode', [
+    ('conf/extra.xml', None, 0o644),
+    ('ssl/new.keystore', None, 0o600),
+    ('ssl/tomcatkey.pem', None, 0o600),
+    ('conf/extra.xml', 0o640, 0o640),
+])
+def test_new_file_is_created_and_rollback_removes_it(box, name, mode, expected_mode):
+    transaction = make(box)[0]
+    path = os.path.join(box.tomcat_base, name)
+    transaction.stage(path, SECRET, mode=mode)
+    assert read(path) == SECRET
+    assert mode_of(path) == expected_mode
+    assert transaction.pending()['files'][0]['backup'] is None
+    transaction.rollback(restart=False)
+    assert not os.path.exists(path)
+    assert transaction.pending() is None
+
+
+@pytest.mark.parametrize('mode', [0o600, 0o640, 0o644, 0o400])
+def test_existing_mode_is_kept_even_when_a_mode_is_given(box, mode):
+    os.chmod(box.server_xml, mode)
+    make(box)[0].stage(box.server_xml, NEW, mode=0o600 if mode != 0o600 else 0o644)
+    assert mode_of(box.server_xml) == mode
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='changing a file owner needs root')
+def test_owner_is_kept(box):
+    os.chown(box.server_xml, 1234, 2345)
+    transaction = make(box)[0]
+    transaction.stage(box.server_xml, NEW)
+    info = os.stat(box.server_xml)
+    assert (info.st_uid, info.st_gid) == (1234, 2345)
+    assert transaction.pending()['files'][0]['uid'] == 1234
+    with open(box.server_xml, 'wb') as handle:
+        handle.write(b'changed by root, owner unchanged')
+    os.chown(box.server_xml, 0, 0)
+    transaction.rollback(restart=False)
+    info = os.stat(box.server_xml)
+    assert (info.st_uid, info.st_gid, read(box.server_xml)) == (1234, 2345, OLD)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='changing a directory owner needs root')
+def test_new_file_takes_its_directory_owner(box):
+    ssl_dir = os.path.join(box.tomcat_base, 'ssl')
+    os.chown(ssl_dir, 1234, 2345)
+    path = os.path.join(ssl_dir, 'fresh.keystore')
+    make(box)[0].stage(path, SECRET)
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 2345, 0o600)
+
+
+@pytest.fixture(name='read_only')
+def read_only_fixture(monkeypatch):
+    """Make writes into the given directories fail like a read-only file system (tests run as root)."""
+    directories = []
+    mkstemp = _transaction.tempfile.mkstemp
+
+    def failing_mkstemp(*args, **kwargs):
+        if os.path.realpath(kwargs.get('dir')) in directories:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(_transaction.tempfile, 'mkstemp', failing_mkstemp)
+    return lambda directory: directories.append(os.path.realpath(directory))
+
+
+def test_read_only_target_leaves_original_and_no_journal(box, read_only):
+    read_only(os.path.dirname(box.server_xml))
+    transaction = make(box)[0]
+    with pytest.raises(StarfaceError) as caught:
+        transaction.stage(box.server_xml, NEW)
+    assert str(caught.value) == ('cannot write %s: Read-only file system. Check that the file system is writable and '
+                                 'that the module runs as root (become: true). Nothing was changed.' % box.server_xml)
+    assert read(box.server_xml) == OLD
+    assert transaction.pending() is None
+    assert not os.path.exists(os.path.join(box.state_dir, 'backup-1'))
+
+
+def test_failed_second_file_puts_back_the_first(box, read_only):
+    read_only(os.path.join(box.tomcat_base, 'ssl'))
+    transaction = make(box)[0]
+    transaction.stage(box.server_xml, NEW)
+    with pytest.raises(StarfaceError) as caught:
+        transaction.stage(os.path.join(box.tomcat_base, 'ssl', 'tomcat.keystore'), SECRET)
+    message = str(caught.value)
+    assert 'cannot write %s/ssl/tomcat.keystore: Read-only file system' % box.tomcat_base in message
+    assert message.endswith('The files changed before it in this run were put back: %s.' % box.server_xml)
+    assert caught.value.details == dict(restored_files=[box.server_xml])
+    assert read(box.server_xml) == OLD
+    assert mode_of(box.server_xml) == 0o640
+    assert read(os.path.join(box.tomcat_base, 'ssl', 'tomcat.keystore')) == b'old keystore'
+    assert transaction.pending() is None
+    assert os.listdir(box.state_dir) == []
+
+
+def test_failed_stage_keeps_what_an_earlier_run_left_pending(box, read_only):
+    make(box)[0].stage(box.web_xml, b'<web-app>forced</web-app>')
+    read_only(os.path.join(box.tomcat_base, 'ssl'))
+    transaction = make(box)[0]
+    transaction.stage(box.server_xml, NEW)
+    with pytest.raises(StarfaceError):
+        transaction.stage(os.path.join(box.tomcat_base, 'ssl', 'tomcat.keystore'), SECRET)
+    assert read(box.server_xml) == OLD
+    assert read(box.web_xml) == b'<web-app>forced</web-app>'
+    assert transaction.pending_files() == [box.web_xml]
+
+
+def test_unwritable_state_dir_changes_nothing(box, tmp_path, read_only):
+    state = tmp_path / 'state'
+    state.mkdir()
+    read_only(str(state))
+    box.state_dir = str(state)
+    transaction = make(box)[0]
+    with pytest.raises(StarfaceError) as caught:
+        transaction.stage(box.server_xml, NEW)
+    assert caught.value.field == 'state_dir'
+    assert 'cannot keep a backup of %s in the state directory %s: Read-only file system' % (
+        box.server_xml, state) in str(caught.value)
+    assert read(box.server_xml) == OLD
+
+
+def rejected(transaction, verifier):
+    """Run restart_and_verify expecting the rollback's StarfaceError; return it."""
+    with pytest.raises(StarfaceError) as caught:
+        transaction.restart_and_verify(verifier.expected)
+    assert SECRET not in str(caught.value).encode()
+    return caught.value
+
+
+def test_restart_failure_rolls_back(box):
+    runner = Runner((1, 'starting', 'Job for tomcat.service failed.\nSee "systemctl status tomcat.service".\n'))
+    transaction, runner, verifier = make(box, runner)
+    keystore = os.path.join(box.tomcat_base, 'ssl', 'tomcat.keystore')
+    transaction.stage(box.server_xml, NEW)
+    transaction.stage(keystore, SECRET)
+    error = rejected(transaction, verifier)
+    failed = os.path.join(box.state_dir, 'failed-20261128T101500Z')
+    assert str(error) == (
+        'The web server did not come back with the new configuration: the restart command `systemctl restart tomcat` '
+        'failed with exit code 1: Job for tomcat.service failed. / See "systemctl status tomcat.service". '
+        'The previous configuration was restored and the web server restarted; it serves again on ports 80, 443. '
+        'The failed configuration is kept in %s for inspection.' % failed)
+    assert error.details['rolled_back'] is True
+    assert error.details['failed_dir'] == failed
+    assert runner.calls == [('systemctl restart tomcat', True, False)] * 2
+    assert [seen[1] for seen in verifier.seen] == [OLD]
+    assert (read(box.server_xml), mode_of(box.server_xml)) == (OLD, 0o640)
+    assert (read(keystore), mode_of(keystore)) == (b'old keystore', 0o640)
+    assert mode_of(failed) == 0o700
+    assert sorted(os.listdir(failed)) == ['server.xml', 'tomcat.keystore']
+    assert read(os.path.join(failed, 'tomcat.keystore')) == SECRET
+    assert read(os.path.join(failed, 'server.xml')) == NEW
+    assert {mode_of(os.path.join(failed, name)) for name in os.listdir(failed)} == {0o600}
+    assert sorted(os.listdir(box.state_dir)) == ['failed-20261128T101500Z']
+
+
+def test_verification_failure_rolls_back(box):
+    transaction, runner, verifier = make(box)
+    new_file = os.path.join(box.tomcat_base, 'conf', 'extra.xml')
+    transaction.stage(box.server_xml, NEW)
+    transaction.stage(new_file, b'extra')
+    error = rejected(transaction, verifier)
+    assert str(error).startswith('The web server did not come back with the new configuration: %s. The previous '
+                                 'configuration was restored and the web server restarted; it serves again on '
+                                 'ports 80, 443.' % BROKEN)
+    assert error.details['problems'] == [BROKEN]
+    assert len(runner.calls) == 2
+    assert [seen[1] for seen in verifier.seen] == [NEW, OLD]
+    assert read(box.server_xml) == OLD
+    assert not os.path.exists(new_file)
+    assert transaction.pending() is None
+    assert read(os.path.join(error.details['failed_dir'], 'extra.xml')) == b'extra'
+
+
+def test_failed_rollback_is_loud_and_keeps_the_journal(box):
+    transaction, dummy, verifier = make(box, Runner((0, '', ''), (3, '', 'tomcat: port 80 in use')),
+                                        broken=(NEW, OLD))
+    transaction.stage(box.server_xml, NEW)
+    error = rejected(transaction, verifier)
+    message = str(error)
+    assert 'ROLLBACK INCOMPLETE: the previous configuration was restored, but the web server did not come back ' \
+           'with it either: the restart command `systemctl restart tomcat` failed with exit code 3: tomcat: port 80 ' \
+           'in use.' in message
+    assert 'The backups of the originals stay in %s (listed in %s)' % (box.state_dir, journal_path(box)) in message
+    assert error.details['rolled_back'] is False
+    assert read(box.server_xml) == OLD
+    assert transaction.pending_files() == [box.server_xml]
+    assert read(os.path.join(box.state_dir, 'backup-1')) == OLD
+
+
+def test_rollback_verification_failure(box):
+    transaction, runner, verifier = make(box, broken=(OLD,))
+    transaction.stage(box.server_xml, NEW)
+    with pytest.raises(StarfaceError) as caught:
+        transaction.rollback(expected_fn=verifier.expected)
+    assert str(caught.value).startswith('ROLLBACK INCOMPLETE: the previous configuration was restored, but the web '
+                                        'server did not come back with it: %s.' % BROKEN)
+    assert read(box.server_xml) == OLD
+    assert transaction.pending_files() == [box.server_xml]
+    assert len(runner.calls) == 1
+
+
+def test_expected_fn_failure_rolls_back(box):
+    transaction, runner, verifier = make(box)
+    transaction.stage(box.server_xml, NEW)
+    calls = []
+
+    def expected():
+        calls.append(read(box.server_xml))
+        if calls[-1] == NEW:
+            raise StarfaceError('no HTTPS connector found', field='server_xml')
+        return verifier.expected()
+
+    with pytest.raises(StarfaceError) as caught:
+        transaction.restart_and_verify(expected)
+    assert 'the configuration cannot be checked: server_xml: no HTTPS connector found.' in str(caught.value)
+    assert 'The previous configuration was restored' in str(caught.value)
+    assert len(runner.calls) == 1
+    assert read(box.server_xml) == OLD
+
+
+@pytest.mark.parametrize('finish', ['restart_and_verify', 'rollback'])
+def test_crash_recovery_by_a_new_transaction(box, finish):
+    make(box)[0].stage(box.server_xml, NEW)
+    transaction, runner, verifier = make(box, broken=())
+    assert transaction.pending_files() == [box.server_xml]
+    getattr(transaction, finish)(expected_fn=verifier.expected)
+    assert read(box.server_xml) == (NEW if finish == 'restart_and_verify' else OLD)
+    assert transaction.pending() is None
+    assert len(runner.calls) == 1
+    assert os.listdir(box.state_dir) == []
+
+
+def test_later_run_adds_to_pending_and_keeps_the_first_original(box):
+    make(box)[0].stage(box.server_xml, b'first run')
+    transaction, dummy, verifier = make(box, broken=(NEW,))
+    transaction.stage(box.server_xml, NEW)
+    transaction.stage(box.web_xml, b'<web-app>forced</web-app>')
+    assert transaction.pending_files() == [box.server_xml, box.web_xml]
+    rejected(transaction, verifier)
+    assert read(box.server_xml) == OLD
+    assert read(box.web_xml) == b'<web-app/>\n'
+
+
+@pytest.mark.parametrize('content', [b'{not json', b'{"version": 2, "files": []}', b'[]', b'\xff\xfe'])
+def test_damaged_journal(box, content):
+    os.makedirs(box.state_dir)
+    with open(journal_path(box), 'wb') as handle:
+        handle.write(content)
+    with pytest.raises(StarfaceError) as caught:
+        make(box)[0].pending()
+    assert caught.value.field == 'state_dir'
+    assert 'the journal of pending changes %s is damaged' % journal_path(box) in str(caught.value)
+
+
+@pytest.mark.parametrize('name, mode, expected_mode', [
+    ('conf/server.xml', 0o640, 0o640),
+    ('conf/server.xml', 0o644, 0o644),
+    ('ssl/tomcat.keystore', 0o644, 0o600),
+    ('ssl/tomcatkey.pem', 0o640, 0o600),
+])
+def test_backup_copies(box, name, mode, expected_mode):
+    path = os.path.join(box.tomcat_base, name)
+    with open(path, 'wb') as handle:
+        handle.write(SECRET)
+    os.chmod(path, mode)
+    copies = make(box)[0].backup_copies([path, os.path.join(box.tomcat_base, 'conf', 'missing.xml')])
+    assert copies == ['%s.%s~' % (path, NOW.astimezone().strftime('%Y-%m-%d@%H:%M:%S'))]
+    assert read(copies[0]) == SECRET
+    assert mode_of(copies[0]) == expected_mode
+    assert read(path) == SECRET
+
+
+def test_backup_copy_failure(box, read_only):
+    read_only(os.path.dirname(box.server_xml))
+    with pytest.raises(StarfaceError) as caught:
+        make(box)[0].backup_copies([box.server_xml])
+    assert caught.value.field == 'backup'
+    assert 'Read-only file system' in str(caught.value)
+
+
+def make_leaf_der():
+    """Return the DER of a fresh self-signed certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'pbx.example.com')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+@pytest.fixture(name='fake_layers')
+def fake_layers_fixture(monkeypatch):
+    """Replace _tomcat and _keystore by fakes reading 'key=value' lines; return the leaf DER the keystore holds."""
+    der = make_leaf_der()
+    package = 'ansible_collections.telephony.starface.plugins.module_utils.'
+
+    def parse(text):
+        settings = {}
+        for line in text.split():
+            key, value = line.split('=')
+            settings[key] = {'true': True, 'false': False}.get(value, int(value) if value.isdigit() else value)
+        return settings
+
+    tomcat = types.ModuleType(package + '_tomcat')
+    tomcat.ServerXml = lambda text: types.SimpleNamespace(settings=lambda: parse(text))
+    tomcat.WebXml = lambda text: types.SimpleNamespace(force_https=lambda: 'forced' in text)
+    keystore = types.ModuleType(package + '_keystore')
+
+    def load_chain(data, password, alias):
+        assert (data, password, alias) == (b'old keystore', 'changeit', 'tomcat')
+        return [x509.load_der_x509_certificate(der)]
+
+    keystore.load_chain = load_chain
+    monkeypatch.setitem(sys.modules, package + '_tomcat', tomcat)
+    monkeypatch.setitem(sys.modules, package + '_keystore', keystore)
+    return der
+
+
+SERVED = 'http_enabled=true http_port=80 https_enabled=true https_port=443'
+
+
+@pytest.mark.parametrize('server_xml, web_xml, expected', [
+    (SERVED, '<web-app>forced</web-app>', dict(
+        http_enabled=True, http_port=80, https_enabled=True, https_port=443, force_https=True, disabled_ports=[])),
+    ('http_enabled=true http_port=8080 https_enabled=false', '<web-app/>', dict(
+        http_enabled=True, http_port=8080, https_enabled=False, https_port=None, force_https=False,
+        disabled_ports=[], fingerprint_sha256=None)),
+])
+def test_expected_from_files(box, fake_layers, server_xml, web_xml, expected):
+    write(box.server_xml, server_xml.encode())
+    write(box.web_xml, web_xml.encode())
+    host, found = _transaction.expected_from_files(box)
+    expected.setdefault('fingerprint_sha256', sha256_fingerprint(fake_layers))
+    assert (host, found) == ('127.0.0.1', expected)
+
+
+def test_default_expectation_closes_ports_no_longer_served(box, fake_layers):
+    write(box.server_xml, SERVED.encode())
+    transaction = make(box)[0]
+    transaction.stage(box.server_xml, b'http_enabled=false https_enabled=true https_port=8443 bind_address=127.0.0.2')
+    host, expected = transaction.default_expected()
+    assert host == '127.0.0.2'
+    assert (expected['https_port'], expected['disabled_ports']) == (8443, [80, 443])
+    assert expected['fingerprint_sha256'] == sha256_fingerprint(fake_layers)
