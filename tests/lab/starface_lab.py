@@ -1,0 +1,783 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Lab box: a stand-in for a STARFACE appliance's web server, run on Debian's Tomcat 10.1."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import ipaddress
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections import namedtuple
+from pathlib import Path
+
+CATALINA_HOME = Path('/usr/share/tomcat10')
+DEBIAN_CONF = Path('/etc/tomcat10')
+SERVLET_API = CATALINA_HOME / 'lib' / 'servlet-api.jar'
+SYSTEM_PYTHON = '/usr/bin/python3'
+SERVLET_SOURCE = Path(__file__).resolve().parent / 'webapp' / 'src' / 'labbox' / 'LoginServlet.java'
+SERVLET_CLASS = 'labbox/LoginServlet.class'
+
+KEYSTORE_PASSWORD = 'changeit'
+KEY_ALIAS = 'tomcat'
+PROVISIONING_HTTP_PORT = 50080
+PROVISIONING_HTTPS_PORT = 50081
+COPIED_CONF_FILES = ('web.xml', 'logging.properties', 'catalina.properties', 'context.xml',
+                     'tomcat-users.xml', 'jaspic-providers.xml')
+JAVA_OPTS = ('-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxMetaspaceSize=96m'
+             ' -XX:ReservedCodeCacheSize=32m -Djava.security.egd=file:/dev/urandom'
+             ' -Dorg.apache.catalina.startup.EXIT_ON_INIT_FAILURE=true')
+KEYTOOL = ['keytool', '-J-XX:TieredStopAtLevel=1', '-J-XX:+UseSerialGC']
+STOP_TIMEOUT = 30.0
+KILL_TIMEOUT = 10.0
+POLL_INTERVAL = 0.25
+PROBE_TIMEOUT = 3.0
+LOG_EXCERPT_LINES = 20
+
+HOSTNAME_RE = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$')
+ACTIVE_CONNECTOR_RE = re.compile(
+    r'<!--.*?-->|(?P<connector><Connector\b[^>]*?/>|<Connector\b.*?</Connector>)', re.S)
+BIND_ERROR_RE = re.compile(
+    r'BindException|Address already in use', re.I)
+LOG_ERROR_RE = re.compile(r'\bSEVERE\b|\bWARNING\b|^\s*Caused by:')
+INITIALIZING_PORT_RE = re.compile(r'Initializing ProtocolHandler \["[^"]*-(\d+)"\]')
+
+Connector = namedtuple('Connector', 'address port tls legacy')
+
+HTTP_CONNECTOR = '''<Connector address="{address}" port="{port}" protocol="HTTP/1.1"
+               connectionTimeout="20000"
+               redirectPort="{redirect_port}"
+               maxParameterCount="1000"
+               />'''
+HTTPS_CONNECTOR = '''<Connector address="{address}" port="{port}" protocol="org.apache.coyote.http11.Http11NioProtocol"
+               maxThreads="150" SSLEnabled="true" scheme="https" secure="true"
+               maxParameterCount="1000">
+        <SSLHostConfig>
+            <Certificate certificateKeystoreFile="ssl/tomcat.keystore"
+                         certificateKeystorePassword="changeit" certificateKeyAlias="tomcat"
+                         certificateKeystoreType="JKS" type="RSA" />
+        </SSLHostConfig>
+    </Connector>'''
+LEGACY_HTTPS_CONNECTOR = '''<Connector address="{address}" port="{port}"
+               protocol="org.apache.coyote.http11.Http11NioProtocol"
+               maxThreads="150" SSLEnabled="true" scheme="https" secure="true"
+               maxParameterCount="1000" clientAuth="false" sslProtocol="TLS"
+               keystoreFile="ssl/tomcat.keystore" keystorePass="changeit"
+               keyAlias="tomcat" keystoreType="JKS" />'''
+FORCE_HTTPS_CONSTRAINT = '''
+    <!-- Force redirect to HTTPS -->
+    <security-constraint>
+        <web-resource-collection>
+            <web-resource-name>Forced HTTPS</web-resource-name>
+            <url-pattern>/*</url-pattern>
+        </web-resource-collection>
+        <user-data-constraint>
+            <transport-guarantee>CONFIDENTIAL</transport-guarantee>
+        </user-data-constraint>
+    </security-constraint>
+
+</web-app>'''
+WEBAPP_WEB_XML = '''<?xml version="1.0" encoding="UTF-8"?>
+<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee"
+         xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+         xsi:schemaLocation="https://jakarta.ee/xml/ns/jakartaee https://jakarta.ee/xml/ns/jakartaee/web-app_6_0.xsd"
+         version="6.0" metadata-complete="true">
+    <display-name>STARFACE lab box</display-name>
+    <servlet>
+        <servlet-name>login</servlet-name>
+        <servlet-class>labbox.LoginServlet</servlet-class>
+    </servlet>
+    <servlet-mapping>
+        <servlet-name>login</servlet-name>
+        <url-pattern>/rest/login</url-pattern>
+    </servlet-mapping>
+</web-app>
+'''
+INDEX_HTML = '''<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>STARFACE lab box {name}</title></head>
+<body><h1>STARFACE lab box {name}</h1></body></html>
+'''
+RESTART_SCRIPT = '''#!/bin/sh
+# Restart command of the STARFACE lab box in {root} (written by starface_lab.py create).
+exec {python} {tool} restart --root {root} "$@"
+'''
+
+
+class LabError(Exception):
+    """A lab box operation failed; the message says what is wrong and what to do."""
+
+
+def run_tool(argv: list, what: str) -> str:
+    """Run a helper program (keytool, openssl, javac) and return its standard output."""
+    try:
+        result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                check=False, timeout=120)
+    except FileNotFoundError:
+        raise LabError('{0} failed: {1} is not installed (apt-get install openjdk-17-jdk-headless openssl)'
+                       .format(what, argv[0])) from None
+    if result.returncode != 0:
+        raise LabError('{0} failed ({1} exited with {2}): {3}'.format(
+            what, argv[0], result.returncode, result.stderr.decode('utf-8', 'replace').strip()))
+    return result.stdout.decode('utf-8', 'replace')
+
+
+def normalize_san(item: str) -> str:
+    """Check a subject alternative name given as 'DNS:name' or 'IP:address' and return it in that form."""
+    kind, sep, value = item.partition(':')
+    kind = kind.strip().upper()
+    value = value.strip()
+    if not sep or kind not in ('DNS', 'IP') or not value:
+        raise LabError('--san {0!r}: write DNS:name or IP:address'.format(item))
+    if kind == 'IP':
+        try:
+            value = str(ipaddress.ip_address(value))
+        except ValueError:
+            raise LabError('--san {0!r}: {1!r} is not an IP address'.format(item, value)) from None
+    return '{0}:{1}'.format(kind, value)
+
+
+def check_address(address: str) -> str:
+    """Return the address if it is an IPv4 loopback address; lab boxes never bind anything else."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        raise LabError('--address {0!r} is not an IP address: use a loopback address like 127.0.0.10'
+                       .format(address)) from None
+    if parsed.version != 4 or not parsed.is_loopback:
+        raise LabError('--address {0}: a lab box binds only IPv4 loopback addresses (127.x.y.z)'.format(address))
+    return str(parsed)
+
+
+def check_port(port: int, option: str) -> int:
+    """Return the port if it is a valid TCP port number."""
+    if not 1 <= port <= 65535:
+        raise LabError('{0} {1}: a port is a number from 1 to 65535'.format(option, port))
+    return port
+
+
+def default_server_name(root: Path) -> str:
+    """A server name made from the box directory's name, e.g. box-01.lab.test."""
+    label = re.sub(r'[^a-z0-9-]+', '-', root.name.lower()).strip('-')[:63].strip('-') or 'box'
+    return label + '.lab.test'
+
+
+def render_server_xml(template: str, connectors: str) -> str:
+    """Debian's server.xml with no shutdown port, our connectors instead of its active ones, no auto-deploy."""
+    text = re.sub(r'<Server port="[^"]*"', '<Server port="-1"', template, count=1)
+    spans = [match.span('connector') for match in ACTIVE_CONNECTOR_RE.finditer(text) if match.group('connector')]
+    if not spans:
+        raise LabError('{0}/server.xml has no active <Connector> to replace: reinstall the tomcat10 package'
+                       .format(DEBIAN_CONF))
+    for index, (start, end) in reversed(list(enumerate(spans))):
+        text = text[:start] + (connectors if index == 0 else '') + text[end:]
+    return text.replace('autoDeploy="true"', 'autoDeploy="false"')
+
+
+def connector_block(address: str, http_port: int, https_port: int, style: str, provisioning: bool) -> str:
+    """The <Connector> elements of a box, in the style asked for."""
+    https = LEGACY_HTTPS_CONNECTOR if style == 'legacy' else HTTPS_CONNECTOR
+    parts = ['<!-- STARFACE web interface -->',
+             HTTP_CONNECTOR.format(address=address, port=http_port, redirect_port=https_port),
+             https.format(address=address, port=https_port)]
+    if provisioning:
+        parts += ['<!-- STARFACE provisioning of phones -->',
+                  HTTP_CONNECTOR.format(address=address, port=PROVISIONING_HTTP_PORT,
+                                        redirect_port=PROVISIONING_HTTPS_PORT),
+                  https.format(address=address, port=PROVISIONING_HTTPS_PORT)]
+    return '\n    '.join(parts)
+
+
+def parse_connectors(text: str, default_address: str) -> list:
+    """The active connectors of a server.xml text (comments are not elements, so they are skipped)."""
+    try:
+        root = ET.fromstring(text.encode('utf-8'))
+    except ET.ParseError as err:
+        raise LabError('conf/server.xml is not well-formed XML ({0}): fix or restore it'.format(err)) from None
+    connectors = []
+    for element in root.iter('Connector'):
+        try:
+            port = int(element.get('port', ''))
+        except ValueError:
+            raise LabError('conf/server.xml: a <Connector> has port={0!r}; expected a number'
+                           .format(element.get('port'))) from None
+        tls = element.get('SSLEnabled', '').lower() == 'true'
+        legacy = tls and (element.find('SSLHostConfig') is None or 'keystoreFile' in element.attrib)
+        connectors.append(Connector(element.get('address') or default_address, port, tls, legacy))
+    return connectors
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of a process from /proc (R, S, Z...), or None if there is no such process."""
+    try:
+        with open('/proc/{0}/stat'.format(pid), encoding='utf-8', errors='replace') as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def is_alive(pid: int) -> bool:
+    """True if the process exists and is not a zombie."""
+    return process_state(pid) not in (None, 'Z', 'X')
+
+
+def process_args(pid: int) -> list:
+    """The command line of a process as a list (empty if it is gone)."""
+    try:
+        with open('/proc/{0}/cmdline'.format(pid), 'rb') as handle:
+            return [arg.decode('utf-8', 'replace') for arg in handle.read().split(b'\0') if arg]
+    except OSError:
+        return []
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident memory of a process in KiB, from /proc/PID/status."""
+    try:
+        with open('/proc/{0}/status'.format(pid), encoding='utf-8') as handle:
+            for line in handle:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def unverified_tls_context() -> ssl.SSLContext:
+    """A TLS client context that accepts any certificate (the lab's certificates are self-signed)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def served_certificate_sha256(address: str, port: int) -> str | None:
+    """SHA-256 fingerprint (colon hex) of the certificate served on address:port, or None."""
+    try:
+        with socket.create_connection((address, port), timeout=PROBE_TIMEOUT) as sock:
+            with unverified_tls_context().wrap_socket(sock) as tls:
+                der = tls.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError):
+        return None
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def http_status(connector: Connector, path: str) -> int:
+    """The status code of GET path on a connector (raises OSError or HTTPException if it does not answer)."""
+    if connector.tls:
+        conn = http.client.HTTPSConnection(connector.address, connector.port, timeout=PROBE_TIMEOUT,
+                                           context=unverified_tls_context())
+    else:
+        conn = http.client.HTTPConnection(connector.address, connector.port, timeout=PROBE_TIMEOUT)
+    try:
+        conn.request('GET', path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def port_accepts(address: str, port: int) -> bool:
+    """True if something accepts TCP connections on address:port."""
+    try:
+        with socket.create_connection((address, port), timeout=PROBE_TIMEOUT):
+            return True
+    except OSError:
+        return False
+
+
+def compiled_servlet() -> Path:
+    """The compiled login servlet, built once per source version into the user's cache directory."""
+    source = SERVLET_SOURCE.read_bytes()
+    key = hashlib.sha256(source + b'--release 17').hexdigest()[:16]
+    cache = Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'starface-lab' / 'classes'
+    target = cache / key
+    if not (target / SERVLET_CLASS).is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(prefix='build-', dir=str(cache)))
+        try:
+            run_tool(['javac', '--release', '17', '-encoding', 'UTF-8', '-cp', str(SERVLET_API),
+                      '-d', str(build), str(SERVLET_SOURCE)], 'compiling the login servlet')
+            os.rename(str(build), str(target))
+        except OSError:
+            if not (target / SERVLET_CLASS).is_file():
+                raise
+        finally:
+            shutil.rmtree(str(build), ignore_errors=True)
+    return target / SERVLET_CLASS
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only."""
+    fd = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'wb') as handle:
+        handle.write(data)
+    os.chmod(str(path), 0o600)
+
+
+class LabBox:
+    """One lab box: a directory laid out like a STARFACE's /opt/tomcat, run by Debian's Tomcat."""
+
+    def __init__(self, root):
+        self.root = Path(os.path.abspath(str(root)))
+        self.base = self.root / 'opt' / 'tomcat'
+        self.server_xml = self.base / 'conf' / 'server.xml'
+        self.web_xml = self.base / 'conf' / 'web.xml'
+        self.keystore = self.base / 'ssl' / 'tomcat.keystore'
+        self.key_pem = self.base / 'ssl' / 'tomcatkey.pem'
+        self.catalina_out = self.base / 'logs' / 'catalina.out'
+        self.pid_file = self.root / 'run' / 'tomcat.pid'
+        self.config_file = self.root / 'lab.json'
+        self.restart_command = self.root / 'usr' / 'sbin' / 'starface-webserver-restart'
+
+    def __repr__(self):
+        return 'LabBox({0!r})'.format(str(self.root))
+
+    # -- layout ------------------------------------------------------------------------------------------
+
+    def config(self) -> dict:
+        """The settings the box was created with (lab.json)."""
+        try:
+            return json.loads(self.config_file.read_text(encoding='utf-8'))
+        except FileNotFoundError:
+            raise LabError('{0} is not a lab box (no lab.json): create one with `starface_lab.py create`'
+                           .format(self.root)) from None
+
+    @property
+    def address(self) -> str:
+        """The loopback address the box binds."""
+        return self.config()['address']
+
+    @property
+    def server_name(self) -> str:
+        """The server name of the provisional certificate."""
+        return self.config()['server_name']
+
+    def create(self, address: str, http_port: int = 80, https_port: int = 443, server_name: str | None = None,
+               sans=None, days: int = 365, style: str = 'current', force_https: bool = False,
+               provisioning: bool = True) -> dict:
+        """Lay out a new box; returns its settings (lab.json)."""
+        config = self._settings(address, http_port, https_port, server_name, sans, days, style, force_https,
+                                provisioning)
+        if self.root.exists() and any(self.root.iterdir()):
+            raise LabError('{0} already exists and is not empty: destroy it first or choose another --root'
+                           .format(self.root))
+        done = False
+        try:
+            self._lay_out(config)
+            done = True
+        finally:
+            if not done:
+                shutil.rmtree(str(self.root), ignore_errors=True)
+        return config
+
+    def _settings(self, address, http_port, https_port, server_name, sans, days, style, force_https, provisioning):
+        """Check the create options and return them as the box's settings."""
+        address = check_address(address)
+        ports = [check_port(http_port, '--http-port'), check_port(https_port, '--https-port')]
+        if provisioning:
+            ports += [PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT]
+        if len(set(ports)) != len(ports):
+            raise LabError('ports {0} must all differ (50080/50081 are the provisioning ports)'.format(ports))
+        server_name = server_name or default_server_name(self.root)
+        if not HOSTNAME_RE.match(server_name):
+            raise LabError('--server-name {0!r}: write a host name like pbx.example.com (no scheme, no port)'
+                           .format(server_name))
+        if style not in ('current', 'legacy'):
+            raise LabError('--style {0!r}: choose current or legacy'.format(style))
+        if days < 1:
+            raise LabError('--days {0}: the certificate must be valid for at least one day'.format(days))
+        sans = [normalize_san(item) for item in sans] if sans else ['DNS:' + server_name, 'IP:' + address]
+        return {'address': address, 'http_port': http_port, 'https_port': https_port, 'server_name': server_name,
+                'subject_alt_names': sans,
+                'days': days, 'style': style, 'force_https': force_https, 'provisioning': provisioning}
+
+    def _lay_out(self, config: dict) -> None:
+        """Write every file of a new box."""
+        for sub in ('conf', 'ssl', 'logs', 'temp', 'work', 'webapps/ROOT/WEB-INF/classes/labbox'):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        for sub in ('run', 'usr/sbin'):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self._write_conf(config)
+        self._make_keystore(config)
+        self._write_webapp(config['server_name'])
+        self.config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + '\n', encoding='utf-8')
+        self.restart_command.write_text(RESTART_SCRIPT.format(
+            root=shlex.quote(str(self.root)), python=SYSTEM_PYTHON,
+            tool=shlex.quote(str(Path(__file__).resolve()))), encoding='utf-8')
+        self.restart_command.chmod(0o755)
+
+    def _write_conf(self, config: dict) -> None:
+        """conf/: Debian's files, with the box's connectors and, if asked, forced HTTPS."""
+        try:
+            for name in COPIED_CONF_FILES:
+                shutil.copyfile(str(DEBIAN_CONF / name), str(self.base / 'conf' / name))
+            template = (DEBIAN_CONF / 'server.xml').read_text(encoding='utf-8')
+        except OSError as err:
+            raise LabError("cannot read Debian's Tomcat configuration ({0}): apt-get install tomcat10, and run "
+                           'as root (the files in {1} belong to root:tomcat)'.format(err, DEBIAN_CONF)) from None
+        connectors = connector_block(config['address'], config['http_port'], config['https_port'],
+                                     config['style'], config['provisioning'])
+        self.server_xml.write_text(render_server_xml(template, connectors), encoding='utf-8')
+        if config['force_https']:
+            text = self.web_xml.read_text(encoding='utf-8')
+            head, sep, tail = text.rpartition('</web-app>')
+            self.web_xml.write_text(head + FORCE_HTTPS_CONSTRAINT + tail if sep else text, encoding='utf-8')
+
+    def _make_keystore(self, config: dict) -> None:
+        """Create the JKS keystore with the provisional self-signed certificate, and the key as PEM."""
+        sans = ','.join(kind.lower() + ':' + value
+                        for kind, value in (item.split(':', 1) for item in config['subject_alt_names']))
+        run_tool(KEYTOOL + [
+            '-genkeypair', '-noprompt', '-storetype', 'JKS', '-keystore', str(self.keystore),
+            '-alias', KEY_ALIAS, '-storepass', KEYSTORE_PASSWORD, '-keypass', KEYSTORE_PASSWORD,
+            '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=' + config['server_name'],
+            '-ext', 'SAN=' + sans, '-validity', str(config['days'])], 'creating the keystore')
+        os.chmod(str(self.keystore), 0o600)
+        with tempfile.TemporaryDirectory(dir=str(self.base / 'temp')) as scratch:
+            pkcs12 = os.path.join(scratch, 'export.p12')
+            run_tool(KEYTOOL + [
+                '-importkeystore', '-noprompt', '-srckeystore', str(self.keystore),
+                '-srcstoretype', 'JKS', '-srcstorepass', KEYSTORE_PASSWORD, '-srcalias', KEY_ALIAS,
+                '-srckeypass', KEYSTORE_PASSWORD, '-destkeystore', pkcs12, '-deststoretype', 'PKCS12',
+                '-deststorepass', KEYSTORE_PASSWORD, '-destkeypass', KEYSTORE_PASSWORD],
+                'exporting the key from the keystore')
+            output = run_tool(['openssl', 'pkcs12', '-in', pkcs12, '-passin', 'pass:' + KEYSTORE_PASSWORD,
+                               '-nodes', '-nocerts'], 'writing the key as PEM')
+        block = re.search(r'-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n?', output, re.S)
+        if not block:
+            raise LabError('writing the key as PEM failed: openssl printed no PRIVATE KEY block')
+        write_private(self.key_pem, block.group(0).encode('ascii'))
+
+    def _write_webapp(self, server_name: str) -> None:
+        """The ROOT webapp: an index page and the /rest/login servlet."""
+        webapp = self.base / 'webapps' / 'ROOT'
+        (webapp / 'index.html').write_text(INDEX_HTML.format(name=server_name), encoding='utf-8')
+        (webapp / 'WEB-INF' / 'web.xml').write_text(WEBAPP_WEB_XML, encoding='utf-8')
+        shutil.copyfile(str(compiled_servlet()), str(webapp / 'WEB-INF' / 'classes' / SERVLET_CLASS))
+
+    def connectors(self) -> list:
+        """The active connectors of the box's current conf/server.xml."""
+        address = self.address
+        try:
+            text = self.server_xml.read_text(encoding='utf-8')
+        except OSError as err:
+            raise LabError("cannot read the box's server.xml ({0}): restore it or create the box anew"
+                           .format(err)) from None
+        return parse_connectors(text, address)
+
+    # -- processes ---------------------------------------------------------------------------------------
+
+    def pids(self) -> list:
+        """PIDs of the live JVMs running this box (found by -Dcatalina.base in their command line)."""
+        marker = '-Dcatalina.base=' + str(self.base)
+        found = []
+        for entry in os.listdir('/proc'):
+            if entry.isdigit() and marker in process_args(int(entry)) and is_alive(int(entry)):
+                found.append(int(entry))
+        return sorted(found)
+
+    def pid(self) -> int | None:
+        """The PID of the running box (the PID file's if it is one of the box's JVMs)."""
+        pids = self.pids()
+        try:
+            recorded = int(self.pid_file.read_text(encoding='utf-8').strip())
+        except (OSError, ValueError):
+            recorded = None
+        if recorded in pids:
+            return recorded
+        return pids[0] if pids else None
+
+    def start(self, timeout: float = 60.0) -> int:
+        """Start Tomcat and wait until every configured port serves; returns the PID."""
+        connectors = self.connectors()
+        for connector in connectors:
+            if connector.legacy:
+                raise LabError(
+                    'cannot start {0}: conf/server.xml configures the HTTPS connector on port {1} with the legacy '
+                    'keystoreFile/keystorePass/keyAlias attributes, which Tomcat 10.1 ignores (it would serve no '
+                    'HTTPS). A legacy-style box is for file-level tests only: create a box with --style current '
+                    'to run it.'.format(self.root, connector.port))
+        log_offset = self.catalina_out.stat().st_size if self.catalina_out.exists() else 0
+        pid = self.pid()
+        launched = pid is None
+        if launched:
+            pid = self._launch()
+        try:
+            self._wait_ready(pid, connectors, log_offset, timeout)
+        except LabError:
+            if launched:
+                self.stop()
+            raise
+        return pid
+
+    def _launch(self) -> int:
+        """Run catalina.sh start in its own session and return the JVM's PID."""
+        if not (CATALINA_HOME / 'bin' / 'catalina.sh').is_file():
+            raise LabError('Apache Tomcat not found in {0}: apt-get install tomcat10 openjdk-17-jdk-headless'
+                           .format(CATALINA_HOME))
+        self.pid_file.unlink(missing_ok=True)
+        env = dict(os.environ, CATALINA_HOME=str(CATALINA_HOME), CATALINA_BASE=str(self.base),
+                   CATALINA_PID=str(self.pid_file), CATALINA_OUT=str(self.catalina_out),
+                   CATALINA_TMPDIR=str(self.base / 'temp'), JAVA_OPTS=JAVA_OPTS, CATALINA_OPTS='')
+        result = subprocess.run([str(CATALINA_HOME / 'bin' / 'catalina.sh'), 'start'], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, check=False, timeout=60)
+        output = result.stdout.decode('utf-8', 'replace').strip()
+        try:
+            pid = int(self.pid_file.read_text(encoding='utf-8').strip())
+        except (OSError, ValueError):
+            pid = None
+        if result.returncode != 0 or pid is None:
+            raise LabError('catalina.sh start failed for {0} (exit {1}): {2}'.format(
+                self.root, result.returncode, output))
+        return pid
+
+    def _wait_ready(self, pid: int, connectors: list, log_offset: int, timeout: float) -> None:
+        """Wait until every connector serves, the JVM is alive and its log shows no bind error."""
+        deadline = time.monotonic() + timeout
+        while True:
+            waiting = self._not_ready(connectors)
+            log = self._log_since(log_offset)
+            failure = self._bind_failure(log)
+            if failure:
+                raise LabError('Tomcat of {0} could not open {1}: another process probably listens there '
+                               '(see `ss -ltnp`); stop it or choose another port.\n{2}'
+                               .format(self.root, failure, self._log_excerpt(log)))
+            if not is_alive(pid):
+                raise LabError('Tomcat of {0} exited during start-up.\n{1}'.format(self.root, self._log_excerpt(log)))
+            if waiting is None:
+                return
+            if time.monotonic() > deadline:
+                raise LabError('Tomcat of {0} was not ready after {1:g} s ({2}).\n{3}'
+                               .format(self.root, timeout, waiting, self._log_excerpt(log)))
+            time.sleep(POLL_INTERVAL)
+
+    def _log_since(self, log_offset: int) -> str:
+        """What Tomcat wrote to catalina.out after log_offset."""
+        try:
+            with open(str(self.catalina_out), 'rb') as handle:
+                handle.seek(log_offset)
+                return handle.read().decode('utf-8', 'replace')
+        except OSError:
+            return ''
+
+    def _bind_failure(self, log: str) -> str | None:
+        """Which port the log says Tomcat could not bind, or None."""
+        lines = [line.strip() for line in log.splitlines() if BIND_ERROR_RE.search(line)]
+        if not lines:
+            return None
+        initializing = INITIALIZING_PORT_RE.findall(log)
+        where = 'port {0} on {1}'.format(initializing[-1], self.address) if initializing else 'a port'
+        return '{0} ({1})'.format(where, lines[-1])
+
+    def _log_excerpt(self, log: str) -> str:
+        """The error lines of this start's log (or its last lines), for a failure message."""
+        lines = log.splitlines()
+        errors = [line.strip() for line in lines if LOG_ERROR_RE.search(line)]
+        shown = errors[:LOG_EXCERPT_LINES] if errors else lines[-LOG_EXCERPT_LINES:]
+        return 'From {0}:\n  {1}'.format(self.catalina_out, '\n  '.join(shown) if shown else '(nothing logged)')
+
+    @staticmethod
+    def _not_ready(connectors: list) -> str | None:
+        """What is not serving yet, or None when every port answers and /rest/login says 200 somewhere."""
+        login_ok = False
+        for connector in connectors:
+            scheme = 'https' if connector.tls else 'http'
+            try:
+                status = http_status(connector, '/rest/login')
+            except (OSError, http.client.HTTPException) as err:
+                return '{0} port {1} on {2}: {3}'.format(scheme, connector.port, connector.address, err)
+            if status not in ((200,) if connector.tls else (200, 302)):
+                return '{0} port {1} answered {2}'.format(scheme, connector.port, status)
+            login_ok = login_ok or status == 200
+        return None if login_ok else '/rest/login answered 200 on no port'
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> list:
+        """Stop every JVM of the box (SIGTERM, SIGKILL after timeout); returns the PIDs stopped."""
+        pids = self.pids()
+        self._signal(pids, signal.SIGTERM)
+        left = self._wait_gone(pids, timeout)
+        if left:
+            self._signal(left, signal.SIGKILL)
+            left = self._wait_gone(left, KILL_TIMEOUT)
+        if left:
+            raise LabError('could not stop Tomcat of {0}: PIDs {1} survive SIGKILL'.format(self.root, left))
+        self.pid_file.unlink(missing_ok=True)
+        return pids
+
+    @staticmethod
+    def _signal(pids: list, signum: int) -> None:
+        """Send a signal to processes that may already be gone."""
+        for pid in pids:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+
+    @staticmethod
+    def _wait_gone(pids: list, timeout: float) -> list:
+        """Wait until the processes are gone; returns those still alive after timeout."""
+        deadline = time.monotonic() + timeout
+        left = [pid for pid in pids if is_alive(pid)]
+        while left and time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL)
+            left = [pid for pid in left if is_alive(pid)]
+        return left
+
+    def restart(self, timeout: float = 60.0) -> int:
+        """Stop, then start; returns the new PID."""
+        self.stop()
+        return self.start(timeout)
+
+    def status(self) -> dict:
+        """Running state, ports, served certificate and memory of the box."""
+        config = self.config()
+        pid = self.pid()
+        connectors = self.connectors()
+        ports = [{'address': c.address, 'port': c.port, 'scheme': 'https' if c.tls else 'http',
+                  'accepting': port_accepts(c.address, c.port)} for c in connectors]
+        fingerprint = next((served_certificate_sha256(c.address, c.port) for c in connectors
+                            if c.tls and pid is not None), None)
+        return {'root': str(self.root), 'running': pid is not None, 'pid': pid, 'address': config['address'],
+                'server_name': config['server_name'],
+                'style': 'legacy' if any(c.legacy for c in connectors) else 'current',
+                'ports': ports, 'certificate_sha256': fingerprint,
+                'rss_kib': rss_kib(pid) if pid is not None else None,
+                'restart_command': str(self.restart_command)}
+
+    def destroy(self) -> None:
+        """Stop the box and remove its directory."""
+        if not self.root.exists():
+            return
+        self.config()
+        self.stop()
+        shutil.rmtree(str(self.root))
+
+
+# -- fleet ------------------------------------------------------------------------------------------------
+
+def fleet_boxes(base: Path, count: int | None) -> list:
+    """The boxes of a fleet: box-01..box-N, or every box found under base when count is None."""
+    if count is not None:
+        return [LabBox(base / 'box-{0:02d}'.format(number)) for number in range(1, count + 1)]
+    return [LabBox(path.parent) for path in sorted(base.glob('box-*/lab.json'))]
+
+
+def fleet(action: str, base: Path, count: int | None, first_address: str, timeout: float) -> int:
+    """Create, start, stop or destroy several boxes; returns the number of failures."""
+    if action == 'create' and count is None:
+        raise LabError('fleet create needs --count')
+    first = ipaddress.ip_address(check_address(first_address))
+    failures = 0
+    for number, box in enumerate(fleet_boxes(base, count), start=1):
+        try:
+            if action == 'create':
+                box.create(str(first + number - 1), server_name=box.root.name + '.lab.test')
+                print('created {0} on {1}'.format(box.root, box.address))
+            elif action == 'start':
+                began = time.monotonic()
+                pid = box.start(timeout)
+                print('started {0}: pid {1} in {2:.1f} s'.format(box.root, pid, time.monotonic() - began))
+            elif action == 'stop':
+                box.stop()
+                print('stopped {0}'.format(box.root))
+            else:
+                box.destroy()
+                print('destroyed {0}'.format(box.root))
+        except LabError as err:
+            failures += 1
+            print('error: {0}'.format(err), file=sys.stderr)
+    if action == 'destroy' and base.is_dir() and not any(base.iterdir()):
+        base.rmdir()
+    return failures
+
+
+# -- command line ---------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of starface_lab.py."""
+    parser = argparse.ArgumentParser(description='STARFACE lab boxes: Tomcat 10.1 laid out like a STARFACE.')
+    commands = parser.add_subparsers(dest='command', required=True)
+    create = commands.add_parser('create', help='lay out a new box')
+    create.add_argument('--root', required=True, type=Path)
+    create.add_argument('--address', required=True, help='loopback address, e.g. 127.0.0.10')
+    create.add_argument('--http-port', type=int, default=80)
+    create.add_argument('--https-port', type=int, default=443)
+    create.add_argument('--server-name', help='CN of the provisional certificate (default: <dir>.lab.test)')
+    create.add_argument('--san', action='append', help='DNS:name or IP:address (repeat; default: name and address)')
+    create.add_argument('--days', type=int, default=365)
+    create.add_argument('--style', choices=('current', 'legacy'), default='current')
+    create.add_argument('--force-https', action='store_true')
+    create.add_argument('--no-provisioning', dest='provisioning', action='store_false',
+                        help='leave out the phone provisioning connectors 50080/50081')
+    for name, text in (('start', 'start Tomcat and wait until it serves'), ('restart', 'stop, then start')):
+        command = commands.add_parser(name, help=text)
+        command.add_argument('--root', required=True, type=Path)
+        command.add_argument('--timeout', type=float, default=60.0)
+    for name, text in (('stop', 'stop Tomcat'), ('status', 'print the state as JSON'),
+                       ('destroy', 'stop and remove the box')):
+        commands.add_parser(name, help=text).add_argument('--root', required=True, type=Path)
+    several = commands.add_parser('fleet', help='several boxes box-01..box-N')
+    several.add_argument('action', choices=('create', 'start', 'stop', 'destroy'))
+    several.add_argument('--base', required=True, type=Path)
+    several.add_argument('--count', type=int)
+    several.add_argument('--first-address', default='127.0.0.10')
+    several.add_argument('--timeout', type=float, default=60.0)
+    return parser
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Carry out one parsed command; returns the exit code."""
+    if args.command == 'fleet':
+        return 1 if fleet(args.action, args.base, args.count, args.first_address, args.timeout) else 0
+    box = LabBox(args.root)
+    if args.command == 'create':
+        config = box.create(args.address, args.http_port, args.https_port, args.server_name, args.san, args.days,
+                            args.style, args.force_https, args.provisioning)
+        print('created {0}: {1} on {2}, restart command {3}'.format(
+            box.root, config['server_name'], config['address'], box.restart_command))
+    elif args.command in ('start', 'restart'):
+        began = time.monotonic()
+        pid = box.start(args.timeout) if args.command == 'start' else box.restart(args.timeout)
+        ports = ', '.join(str(c.port) for c in box.connectors())
+        print('started {0}: pid {1}, ports {2} on {3}, ready in {4:.1f} s'.format(
+            box.root, pid, ports, box.address, time.monotonic() - began))
+    elif args.command == 'stop':
+        stopped = box.stop()
+        print('stopped {0}{1}'.format(box.root, ' (pid {0})'.format(
+            ', '.join(map(str, stopped))) if stopped else ' (was not running)'))
+    elif args.command == 'status':
+        print(json.dumps(box.status(), indent=2, sort_keys=True))
+    else:
+        box.destroy()
+        print('destroyed {0}'.format(box.root))
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point of the command line."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run_command(args)
+    except LabError as err:
+        print('error: {0}'.format(err), file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
