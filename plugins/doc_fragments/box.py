@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Documentation of the box options shared by every module."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """The box options: where Tomcat, its files and its keystore are, and how to restart it."""
+
+    DOCUMENTATION = r'''
+options:
+  tomcat_base:
+    description:
+      - Tomcat's base directory on the box (C(CATALINA_BASE)).
+      - Paths below that are not absolute are relative to it, as in Tomcat.
+    type: path
+    default: /opt/tomcat
+  server_xml:
+    description:
+      - Tomcat's connector configuration.
+      - Defaults to C(conf/server.xml) below O(tomcat_base).
+    type: path
+  web_xml:
+    description:
+      - Tomcat's global web application descriptor, where forced HTTPS is configured.
+      - Defaults to C(conf/web.xml) below O(tomcat_base).
+    type: path
+  keystore_path:
+    description:
+      - The keystore holding the HTTPS key and certificate chain.
+      - Defaults to the keystore the HTTPS connector in O(server_xml) names, then to
+        C(ssl/tomcat.keystore) below O(tomcat_base).
+    type: path
+  keystore_password:
+    description:
+      - Password of the keystore and of its key entry.
+      - Defaults to the password in O(server_xml), then to STARFACE's C(changeit).
+    type: str
+  keystore_alias:
+    description:
+      - Alias of the key entry in the keystore.
+      - Defaults to the alias in O(server_xml), then to C(tomcat).
+    type: str
+  key_pem_path:
+    description:
+      - STARFACE also keeps the HTTPS private key as PEM. When this file exists, it is
+        kept in step with the keystore (owner-only mode).
+      - Defaults to C(ssl/tomcatkey.pem) below O(tomcat_base).
+    type: path
+  state_dir:
+    description:
+      - Directory on the box (owner-only) for the change journal, the internal backups
+        and failed configurations kept for inspection.
+      - Defaults to C(.telephony.starface) below O(tomcat_base).
+    type: path
+  restart_command:
+    description:
+      - Shell command that restarts the web server on the box. It must return when the
+        restart was issued; the module then waits until the web server answers.
+      - Which service name a STARFACE release uses is not published; check yours.
+    type: str
+    default: systemctl restart tomcat
+  restart_timeout:
+    description:
+      - Seconds to wait after a restart until every enabled port answers as configured
+        and STARFACE answers C(/rest/login).
+    type: int
+    default: 300
+  verify_host:
+    description:
+      - Address on the box to check the ports on after a restart.
+      - Defaults to the address the connectors are bound to, else C(127.0.0.1).
+    type: str
+requirements:
+  - Python 3.8 or newer on the box.
+notes:
+  - The modules run on the STARFACE box itself, over SSH as C(root), and change Apache
+    Tomcat's configuration and keystore. STARFACE has no API for these settings.
+  - Whether a STARFACE update rewrites these files is not known; run the modules
+    regularly and use M(telephony.starface.starface_webserver_info) to see drift.
+'''

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Where things are on a STARFACE box: the option group every module shares."""
+
+from __future__ import annotations
+
+import os
+
+
+DEFAULT_TOMCAT_BASE = '/opt/tomcat'
+DEFAULT_KEYSTORE = 'ssl/tomcat.keystore'
+DEFAULT_KEYSTORE_PASSWORD = 'changeit'
+DEFAULT_ALIAS = 'tomcat'
+DEFAULT_KEY_PEM = 'ssl/tomcatkey.pem'
+DEFAULT_RESTART_COMMAND = 'systemctl restart tomcat'
+STATE_DIR_NAME = '.telephony.starface'
+
+
+def box_argument_spec():
+    """Return the argument spec of the box options (documented by the doc fragment ``box``)."""
+    return dict(
+        tomcat_base=dict(type='path', default=DEFAULT_TOMCAT_BASE),
+        server_xml=dict(type='path'),
+        web_xml=dict(type='path'),
+        keystore_path=dict(type='path'),
+        keystore_password=dict(type='str', no_log=True),
+        keystore_alias=dict(type='str'),
+        key_pem_path=dict(type='path'),
+        state_dir=dict(type='path'),
+        restart_command=dict(type='str', default=DEFAULT_RESTART_COMMAND),
+        restart_timeout=dict(type='int', default=300),
+        verify_host=dict(type='str'),
+    )
+
+
+class Box:
+    """The paths and settings of one box, from the module parameters.
+
+    Keystore path, password and alias that the user did not set are taken from the HTTPS
+    connector in server.xml (see ``resolve_keystore``), then from STARFACE's defaults.
+    """
+
+    def __init__(self, params):
+        base = params.get('tomcat_base') or DEFAULT_TOMCAT_BASE
+        self.tomcat_base = base
+        self.server_xml = params.get('server_xml') or os.path.join(base, 'conf', 'server.xml')
+        self.web_xml = params.get('web_xml') or os.path.join(base, 'conf', 'web.xml')
+        self.state_dir = params.get('state_dir') or os.path.join(base, STATE_DIR_NAME)
+        self.key_pem_path = params.get('key_pem_path') or os.path.join(base, DEFAULT_KEY_PEM)
+        self.restart_command = params.get('restart_command') or DEFAULT_RESTART_COMMAND
+        self.restart_timeout = params.get('restart_timeout') or 300
+        self.verify_host = params.get('verify_host')
+        self.keystore_path_option = params.get('keystore_path')
+        self.keystore_password_option = params.get('keystore_password')
+        self.keystore_alias_option = params.get('keystore_alias')
+
+    def resolve_keystore(self, settings):
+        """Return (path, password, alias, key_password) from options, then server.xml settings, then defaults."""
+        settings = settings or {}
+        path = self.keystore_path_option or settings.get('keystore_file') or DEFAULT_KEYSTORE
+        if not os.path.isabs(path):
+            path = os.path.join(self.tomcat_base, path)
+        password = self.keystore_password_option
+        if password is None:
+            password = settings.get('keystore_password') or DEFAULT_KEYSTORE_PASSWORD
+        alias = self.keystore_alias_option or settings.get('key_alias') or DEFAULT_ALIAS
+        key_password = settings.get('key_password') or password
+        return path, password, alias, key_password
+
+    def probe_host(self, settings):
+        """Return the address to check the box's ports on."""
+        if self.verify_host:
+            return self.verify_host
+        address = (settings or {}).get('bind_address')
+        if address and address not in ('0.0.0.0', '::'):
+            return address
+        return '127.0.0.1'

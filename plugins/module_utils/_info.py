@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Read-only view of a box: settings, keystore, served certificate, pending work."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.telephony.starface.plugins.module_utils import _probe, _x509
+from ansible_collections.telephony.starface.plugins.module_utils._certificate import (
+    Keystore, PENDING_CSR, renewal_reasons, utcnow, wanted_names)
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._webserver import public_settings, read_settings
+
+
+def keystore_info(keystore):
+    """Return the keystore's facts, with an error text instead of failing when it cannot be read."""
+    info = dict(path=keystore.path, alias=keystore.alias, format=None, error=None)
+    if keystore.data is None:
+        info['error'] = 'the keystore does not exist'
+        return info
+    info['format'] = keystore.format
+    if keystore.entry is None:
+        info['error'] = keystore.error.msg if keystore.error else 'unreadable'
+        return info
+    info.update(keystore.facts())
+    return info
+
+
+def served_info(host, port):
+    """Return the facts of the certificate served on host:port, or an error text."""
+    try:
+        der = _probe.served_certificate(host, port)
+    except StarfaceError as err:
+        return dict(error=err.msg, host=host, port=port)
+    facts = _x509.certificate_facts(_x509.load_certificates(der, 'served certificate')[0])
+    facts.update(error=None, host=host, port=port)
+    return facts
+
+
+def pending_request(box):
+    """Return the facts of the pending certificate request, or None."""
+    path = os.path.join(box.state_dir, PENDING_CSR)
+    if not os.path.exists(path):
+        return None
+    with open(path, 'rb') as handle:
+        return _x509.csr_facts(_x509.load_csr(handle.read(), 'pending request'))
+
+
+def read_info(module):
+    """Return everything starface_webserver_info reports."""
+    box = Box(module.params)
+    dummy, dummy, settings = read_settings(box, module.params.get('ignore_ports'))
+    store = Keystore(box, settings)
+    keystore = keystore_info(store)
+    pending_files = Transaction(box, module.run_command).pending_files()
+    result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
+                  restart_required=bool(pending_files), pending_files=pending_files,
+                  pending_request=pending_request(box))
+    if module.params['probe'] and settings.get('https_enabled'):
+        served = served_info(box.probe_host(settings), settings['https_port'])
+        result['served'] = served
+        if served.get('fingerprint_sha256') and keystore.get('fingerprint_sha256'):
+            result['drift'] = served['fingerprint_sha256'] != keystore['fingerprint_sha256']
+    if module.params.get('server_name'):
+        result['renewal'] = renewal(store, module.params)
+    return result
+
+
+def renewal(store, params):
+    """Return whether the keystore's certificate should be replaced by a CA-signed one, and why."""
+    if store.data is not None and store.entry is None:
+        return dict(needed=True, reasons=['keystore_unreadable'])
+    names = wanted_names(params['server_name'], params['subject_alt_names'])
+    reasons = renewal_reasons(store, params, names, utcnow(), want_self_signed=False)
+    return dict(needed=bool(reasons), reasons=reasons)

@@ -1,0 +1,165 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Module starface_webserver: the HTTP/HTTPS services and forced HTTPS of a STARFACE box."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: starface_webserver
+short_description: Set the HTTP and HTTPS services, ports and forced HTTPS of a STARFACE box
+version_added: 0.1.0
+description:
+  - Does what the web server page of the STARFACE admin interface does with its check
+    boxes and port fields, on the box, through Apache Tomcat's C(server.xml) and C(web.xml).
+  - Only the options you set are changed; the rest stays as found.
+  - A disabled service's connector is kept in a marked comment, so its port refuses
+    connections and enabling it again restores it as it was.
+  - Forced HTTPS is Tomcat's own mechanism, a C(CONFIDENTIAL) transport guarantee with the
+    HTTP connector's C(redirectPort) pointing at the HTTPS port. Turning it off removes
+    exactly what this module added.
+  - Changes go through a transaction. The files are written atomically with backups, the
+    web server is restarted, and the module waits until every enabled port answers as
+    configured. If that fails, the previous files are restored and the web server is
+    restarted again.
+  - Disabling HTTP or moving it off port 80 gives a warning. The STARFACE manual says
+    this breaks, for example, the address book of SIP phones.
+author:
+  - telephony.starface contributors
+extends_documentation_fragment:
+  - telephony.starface.box
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+  platform:
+    platforms: posix
+options:
+  http_enabled:
+    description:
+      - Whether the web interface answers over HTTP.
+      - HTTP and HTTPS cannot both be disabled.
+    type: bool
+  http_port:
+    description:
+      - The HTTP port, STARFACE's default is 80.
+    type: int
+  https_enabled:
+    description:
+      - Whether the web interface answers over HTTPS.
+    type: bool
+  https_port:
+    description:
+      - The HTTPS port, STARFACE's default is 443.
+    type: int
+  force_https:
+    description:
+      - The admin interface's C(Force redirect to HTTPS). HTTP requests are then
+        redirected to the HTTPS port.
+      - ACME C(http-01) challenges under C(/.well-known/acme-challenge/) are still
+        answered over HTTP.
+    type: bool
+  bind_address:
+    description:
+      - Address the HTTP and HTTPS connectors listen on. An empty string listens on
+        every address (Tomcat's default).
+    type: str
+  ignore_ports:
+    description:
+      - Connectors on these ports are never touched. They are STARFACE's phone
+        provisioning ports, which the web server page does not manage.
+    type: list
+    elements: int
+    default: [50080, 50081]
+  restart:
+    description:
+      - Restart the web server and verify the change.
+      - With V(false) the files are written, the change is recorded as pending and
+        RV(restart_required) is returned. A later M(telephony.starface.starface_restart)
+        (the role's handler) restarts, verifies, and commits or rolls back.
+    type: bool
+    default: true
+  backup:
+    description:
+      - Also keep a time-stamped copy of each changed file next to it.
+    type: bool
+    default: false
+seealso:
+  - module: telephony.starface.starface_webserver_info
+  - module: telephony.starface.starface_restart
+  - name: Tomcat SSL/TLS configuration
+    description: How Tomcat serves HTTPS and redirects to it.
+    link: https://tomcat.apache.org/tomcat-10.1-doc/ssl-howto.html
+'''
+
+EXAMPLES = r'''
+- name: Serve the web interface only over HTTPS, keeping HTTP on 80 for the phones
+  telephony.starface.starface_webserver:
+    http_enabled: true
+    http_port: 80
+    https_enabled: true
+    https_port: 443
+    force_https: true
+
+- name: Move HTTPS to 8443 and let the role's handler restart once at the end
+  telephony.starface.starface_webserver:
+    https_port: 8443
+    restart: false
+  notify: Restart STARFACE web server
+'''
+
+RETURN = r'''
+settings:
+  description: The web server settings after the run (or that check mode would set).
+  returned: always
+  type: dict
+  sample:
+    http_enabled: true
+    http_port: 80
+    https_enabled: true
+    https_port: 443
+    force_https: true
+    bind_address: null
+restart_required:
+  description: Whether changes wait for a restart of the web server.
+  returned: always
+  type: bool
+  sample: false
+restarted:
+  description: Whether the web server was restarted and verified.
+  returned: when changed and not in check mode
+  type: bool
+  sample: true
+backup_files:
+  description: The time-stamped copies made with O(backup=true).
+  returned: when backup is true and files changed
+  type: list
+  elements: str
+  sample: ["/opt/tomcat/conf/server.xml.2026-11-28@10:15:00~"]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._webserver import WebServer, webserver_argument_spec
+
+
+def main():
+    """Run the module."""
+    module = AnsibleModule(argument_spec=webserver_argument_spec(), supports_check_mode=True)
+    try:
+        result = WebServer(module).run()
+    except StarfaceError as err:
+        module.fail_json(msg=str(err), **err.details)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

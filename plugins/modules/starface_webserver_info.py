@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Module starface_webserver_info: read the web server settings and certificates of a STARFACE box."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: starface_webserver_info
+short_description: Read the web server settings and the certificate of a STARFACE box
+version_added: 0.1.0
+description:
+  - Returns what the web server page of the STARFACE admin interface shows. These are the
+    HTTP and HTTPS services, their ports and forced HTTPS, as configured in Tomcat's files.
+  - Returns the facts of the certificate in the keystore and of the certificate the HTTPS
+    port serves now, read with a TLS handshake. When the two differ, the box needs a
+    restart or something changed the keystore behind its back (drift).
+  - Reports changes waiting for a restart and a pending certificate request.
+  - Changes nothing. Never returns a password or key material.
+author:
+  - telephony.starface contributors
+extends_documentation_fragment:
+  - telephony.starface.box
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.info_module
+options:
+  probe:
+    description:
+      - Read the served certificate with a TLS handshake to the HTTPS port.
+    type: bool
+    default: true
+  server_name:
+    description:
+      - With this option the module also says whether the certificate should be replaced by
+        a CA-signed one, see RV(renewal). Set it to the name the certificate must carry.
+    type: str
+  subject_alt_names:
+    description:
+      - The other names the certificate must carry, for RV(renewal).
+    type: list
+    elements: str
+    default: []
+  renew_before_days:
+    description:
+      - For RV(renewal), a certificate with fewer days left needs renewal.
+    type: int
+    default: 30
+  renew_before_percent:
+    description:
+      - For RV(renewal), a certificate with less of its lifetime left needs renewal.
+    type: int
+  ignore_ports:
+    description:
+      - Connectors on these ports are not the web interface's (phone provisioning).
+    type: list
+    elements: int
+    default: [50080, 50081]
+requirements:
+  - cryptography >= 3.4 on the box
+seealso:
+  - module: telephony.starface.starface_webserver
+  - module: telephony.starface.starface_csr
+'''
+
+EXAMPLES = r'''
+- name: Read the web server state
+  telephony.starface.starface_webserver_info:
+  register: web
+
+- name: Show when the certificate expires
+  ansible.builtin.debug:
+    msg: "{{ web.served.subject }} expires in {{ web.served.days_remaining }} days"
+'''
+
+RETURN = r'''
+settings:
+  description: The web server settings found in Tomcat's files.
+  returned: always
+  type: dict
+  sample: {http_enabled: true, http_port: 80, https_enabled: true, https_port: 443, force_https: false, bind_address: null}
+keystore:
+  description: Facts of the key entry's certificate in the keystore, with its chain.
+  returned: always
+  type: dict
+  sample:
+    path: /opt/tomcat/ssl/tomcat.keystore
+    format: JKS
+    alias: tomcat
+    subject: CN=pbx.example.com
+    issuer: CN=pbx.example.com
+    subject_alt_names: ["DNS:pbx.example.com"]
+    not_after: "2027-11-28T10:15:00Z"
+    days_remaining: 364
+    fingerprint_sha256: "AB:CD:..."
+    self_signed: true
+    error: null
+served:
+  description: Facts of the certificate the HTTPS port serves now; C(error) says why it could not be read.
+  returned: when probe is true and HTTPS is enabled
+  type: dict
+  sample: {subject: CN=pbx.example.com, fingerprint_sha256: "AB:CD:...", days_remaining: 364}
+drift:
+  description: Whether the served certificate differs from the keystore's.
+  returned: always
+  type: bool
+  sample: false
+restart_required:
+  description: Whether changes wait for a restart of the web server.
+  returned: always
+  type: bool
+  sample: false
+pending_files:
+  description: Files changed by a run that has not been restarted and verified yet.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+renewal:
+  description:
+    - Whether the certificate should be replaced by a CA-signed one, and the reasons in order.
+    - The reasons are V(keystore_missing), V(keystore_unreadable), V(self_signed),
+      V(names_differ), V(expires_soon) and V(lifetime_below_percent).
+  returned: when server_name is set
+  type: dict
+  sample: {needed: true, reasons: [self_signed]}
+pending_request:
+  description: Facts of the pending certificate request, or null.
+  returned: always
+  type: dict
+  sample: {subject: CN=pbx.example.com, subject_alt_names: ["DNS:pbx.example.com"]}
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.telephony.starface.plugins.module_utils._box import box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._info import read_info
+from ansible_collections.telephony.starface.plugins.module_utils._x509 import (
+    CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY)
+
+
+def main():
+    """Run the module."""
+    spec = box_argument_spec()
+    spec.update(
+        probe=dict(type='bool', default=True),
+        server_name=dict(type='str'),
+        subject_alt_names=dict(type='list', elements='str', default=[]),
+        renew_before_days=dict(type='int', default=30),
+        renew_before_percent=dict(type='int'),
+        ignore_ports=dict(type='list', elements='int', default=[50080, 50081]),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    if not HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        result = read_info(module)
+    except StarfaceError as err:
+        module.fail_json(msg=str(err), **err.details)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()
