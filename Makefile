@@ -1,0 +1,180 @@
+# Build and test telephony.starface. `make help` lists the targets.
+# Tested on Debian 12 as root; `make deps` installs what the tests need.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+ROOT := $(CURDIR)
+# The venv is built from Debian's Python (a pyenv shim may not run, see README).
+PYTHON ?= /usr/bin/python3
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+BUILD := $(ROOT)/.build
+COLLECTION := ansible_collections/telephony/starface
+# a symlink to the work tree, for pytest and ansible-playbook
+LINK := $(BUILD)/collections/$(COLLECTION)
+# a physical copy, for ansible-test (it refuses symlinked paths)
+COPY := $(BUILD)/sanity/$(COLLECTION)
+# Modules run on the box with Python 3.8 or newer: where a Python 3.8 is found, sanity
+# also compiles and imports the collection with it.
+PYTHON38 ?= $(firstword $(wildcard /usr/bin/python3.8 $(HOME)/.pyenv/versions/3.8.*/bin/python3.8))
+
+APT_PACKAGES := tomcat10 openjdk-17-jdk-headless openssl pebble openssh-server \
+	python3-cryptography python3-venv shellcheck git rsync
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections:$(VENV)/lib/python$(PY_VERSION)/site-packages
+
+# $(call pytest,DIR,ARGS): run pytest on DIR. No test files yet: say so and pass.
+# Test files that yield no test (pytest exit 5): fail, something hides them.
+define pytest
+	if [ -z "$$(find $(1) -name 'test_*.py' -print -quit 2>/dev/null)" ]; then
+		echo "== $(1): no test files yet, nothing to run"
+		exit 0
+	fi
+	rc=0
+	python -m pytest $(1) $(2) || rc=$$?
+	if [ "$$rc" -eq 5 ]; then
+		echo "== $(1) has test files but pytest ran no test (exit 5): failing" >&2
+	fi
+	exit "$$rc"
+endef
+
+.PHONY: help deps apt venv tree copy get-pip units integration sanity lint changelog-lint \
+	molecule test demo bench build clean distclean
+
+help:
+	@cat <<'EOF'
+	make deps            install Debian packages (as root) and the venv .venv; quick when done
+	make test            everything CI runs: units integration sanity lint changelog-lint molecule
+	make units           unit tests (pytest tests/unit)
+	make integration     lab tests against a real Tomcat (pytest tests/integration -m lab)
+	make sanity          ansible-test sanity on a copy in .build/sanity
+	make lint            ansible-lint (production profile), shellcheck .ci/run
+	make changelog-lint  antsibull-changelog lint
+	make molecule        the role's molecule scenarios (extensions/molecule)
+	make demo            show the collection at work on a lab box
+	make bench           benchmarks
+	make build           the collection tarball in .build/dist
+	make clean           remove .build, tests/output and caches (distclean: also .venv)
+	EOF
+
+deps: apt venv tree
+
+apt:
+	@missing=()
+	for package in $(APT_PACKAGES); do
+		dpkg -s "$$package" >/dev/null 2>&1 || missing+=("$$package")
+	done
+	if [ "$${#missing[@]}" -eq 0 ]; then
+		exit 0
+	fi
+	echo "== installing Debian packages: $${missing[*]}"
+	if [ "$$(id -u)" -ne 0 ]; then
+		echo "make deps: these Debian packages are missing; run 'make deps' as root: $${missing[*]}" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	mkdir -p $(BUILD)
+	if [ ! -f $(BUILD)/apt-updated ]; then
+		apt-get update -q
+		touch $(BUILD)/apt-updated
+	fi
+	apt-get install -y -q --no-install-recommends "$${missing[@]}"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	@echo "== installing requirements-dev.txt into .venv (Python $(PY_VERSION))"
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+tree:
+	@mkdir -p $(dir $(LINK))
+	if [ "$$(readlink $(LINK) 2>/dev/null)" != "../../../.." ]; then
+		rm -rf $(LINK)
+		ln -s ../../../.. $(LINK)
+	fi
+
+# Git-tracked and untracked-but-not-ignored files (rsync reads the .gitignore files).
+# The copy gets a git repository of its own with nothing committed: ansible-test takes
+# its file list from the nearest .git, which would otherwise be ours, where .build is ignored.
+copy:
+	@mkdir -p $(COPY)
+	rsync -a --delete --delete-excluded --filter='P /.git/' --filter=':- .gitignore' \
+		--exclude=/.git/ --exclude=/.build/ --exclude=/.venv/ --exclude=/tests/output/ \
+		./ $(COPY)/
+	[ -d $(COPY)/.git ] || git init -q $(COPY)
+
+# ansible-test bootstraps pip in its sanity venvs with a get-pip script it downloads;
+# install our offline stand-in under the name it looks for first. A real script is kept.
+get-pip: venv
+	@pip_version=$$(python -c 'import types; from ansible_test._internal.python_requirements \
+		import get_venv_packages; print(get_venv_packages(types.SimpleNamespace(version="$(PY_VERSION)"))["pip"])')
+	target=$$HOME/.ansible/test/cache/get_pip_$${pip_version//./_}.py
+	if [ ! -e "$$target" ] || grep -q 'get-pip stand-in' "$$target"; then
+		install -D -m 0644 tests/tools/get_pip_standin.py "$$target"
+	fi
+
+units: deps
+	@echo "== units"
+	$(call pytest,tests/unit,-n auto)
+
+integration: deps
+	@echo "== integration"
+	$(call pytest,tests/integration,-m lab -n 2)
+
+sanity: deps copy get-pip
+	@echo "== sanity (ansible-test, Python $(PY_VERSION), in $(COPY:$(ROOT)/%=%))"
+	cd $(COPY)
+	ansible-test sanity --local --python $(PY_VERSION)
+	if [ -z "$(PYTHON38)" ]; then
+		echo "== sanity: no Python 3.8 found, box code not compiled with it (set PYTHON38=/path/to/python3.8)"
+		exit 0
+	fi
+	echo "== sanity compile and import on Python 3.8 ($(PYTHON38))"
+	PATH=$(BIN):$(dir $(PYTHON38)):$$PATH ansible-test sanity --local --python 3.8 --test compile --test import
+
+lint: deps
+	@echo "== lint"
+	ansible-lint
+	shellcheck .ci/run
+
+changelog-lint: deps
+	@echo "== changelog-lint"
+	antsibull-changelog lint
+
+molecule: deps
+	@echo "== molecule"
+	if [ ! -d extensions/molecule ]; then
+		echo "== extensions/molecule does not exist yet: no molecule scenario to run"
+		exit 0
+	fi
+	cd extensions
+	molecule test --all
+
+test: units integration sanity lint changelog-lint molecule
+	@echo "== make test: all passed"
+
+demo:
+	@echo "make demo: the role is not ready yet, so there is nothing to show."
+
+bench:
+	@echo "make bench: not implemented yet."
+
+build: deps
+	@mkdir -p $(BUILD)/dist
+	ansible-galaxy collection build --force --output-path $(BUILD)/dist
+
+clean:
+	@rm -rf $(BUILD) tests/output .pytest_cache
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	@rm -rf $(VENV)
