@@ -27,7 +27,7 @@ def box_argument_spec():
         web_xml=dict(type='path'),
         keystore_path=dict(type='path'),
         keystore_password=dict(type='str', no_log=True),
-        keystore_alias=dict(type='str'),
+        keystore_alias=dict(type='str', no_log=False),
         key_pem_path=dict(type='path'),
         state_dir=dict(type='path'),
         restart_command=dict(type='str', default=DEFAULT_RESTART_COMMAND),

@@ -97,7 +97,7 @@ def check_settings(desired, ignore_ports):
     for key in ('http_port', 'https_port'):
         enabled = desired[key.replace('port', 'enabled')]
         if enabled and desired[key] is None:
-            raise StarfaceError('%s is enabled but has no port: set %s' % (key.split('_')[0].upper(), key), field=key)
+            raise StarfaceError('%s is enabled but has no port: set %s' % (key.split('_', 1)[0].upper(), key), field=key)
 
 
 def phone_warning(current, desired):

@@ -32,7 +32,7 @@ description:
     previous keystore is restored.
   - Importing what the box already serves changes nothing and restarts nothing.
 author:
-  - telephony.starface contributors
+  - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
   - ansible.builtin.action_common_attributes
@@ -42,6 +42,7 @@ attributes:
   diff_mode:
     support: full
   idempotent:
+    description: Running the module again with the same options changes nothing.
     support: full
   platform:
     platforms: posix

@@ -25,7 +25,7 @@ description:
     box keeps serving its current certificate until M(telephony.starface.starface_cert_import)
     installs the CA's answer. Running again with the same names returns the same request.
 author:
-  - telephony.starface contributors
+  - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
   - ansible.builtin.action_common_attributes
@@ -36,6 +36,7 @@ attributes:
     support: full
     details: With O(state=selfsigned), the diff holds the certificate's facts before and after.
   idempotent:
+    description: Running the module again with the same options changes nothing.
     support: full
   platform:
     platforms: posix

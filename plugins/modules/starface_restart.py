@@ -23,7 +23,7 @@ description:
     finished the same way.
   - With O(state=committed) (the default), nothing happens when nothing is pending.
 author:
-  - telephony.starface contributors
+  - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
   - ansible.builtin.action_common_attributes
@@ -33,6 +33,7 @@ attributes:
   diff_mode:
     support: none
   idempotent:
+    description: Running the module again with the same options changes nothing.
     support: full
     details: Idempotent with O(state=committed) and O(state=rolled_back); O(state=restarted) always restarts.
   platform:

@@ -28,7 +28,7 @@ description:
   - Disabling HTTP or moving it off port 80 gives a warning. The STARFACE manual says
     this breaks, for example, the address book of SIP phones.
 author:
-  - telephony.starface contributors
+  - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
   - ansible.builtin.action_common_attributes
@@ -38,6 +38,7 @@ attributes:
   diff_mode:
     support: full
   idempotent:
+    description: Running the module again with the same options changes nothing.
     support: full
   platform:
     platforms: posix

@@ -21,11 +21,19 @@ description:
   - Reports changes waiting for a restart and a pending certificate request.
   - Changes nothing. Never returns a password or key material.
 author:
-  - telephony.starface contributors
+  - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    details: The module changes nothing.
+  diff_mode:
+    support: N/A
+    details: The module changes nothing.
+  platform:
+    platforms: posix
 options:
   probe:
     description:

@@ -76,8 +76,8 @@ def ca(tmp_path_factory):
 def test_request_sign_import_verify(lab_box, ca):
     made = request(lab_box)
     assert made.changed and not made.failed, made.output
-    assert made.result['request']['subject_alt_names'] == sorted(['DNS:' + lab_box.server_name,
-                                                                   'IP:' + lab_box.address])
+    wanted = sorted(['DNS:' + lab_box.server_name, 'IP:' + lab_box.address])
+    assert made.result['request']['subject_alt_names'] == wanted
     again = request(lab_box)
     assert not again.changed and again.result['csr'] == made.result['csr']
     assert '-----BEGIN PRIVATE KEY' not in made.output
@@ -223,9 +223,8 @@ def test_bad_responses_fail_clearly_and_leave_the_keystore_alone(lab_box, ca, tm
     messages = {}
     problems = []
     for name, case in cases.items():
-        options = dict(case)
-        certificate, root_text = options.pop('certificate'), options.pop('root')
-        run = import_response(lab_box, certificate, root_text, **options)
+        extra = dict((key, value) for key, value in case.items() if key not in ('certificate', 'root'))
+        run = import_response(lab_box, case['certificate'], case['root'], **extra)
         if not run.failed:
             problems.append('%s: did not fail: %s' % (name, run.result))
             continue
