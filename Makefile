@@ -162,8 +162,8 @@ molecule: deps
 test: units integration sanity lint changelog-lint molecule
 	@echo "== make test: all passed"
 
-demo:
-	@echo "make demo: the role is not ready yet, so there is nothing to show."
+demo: deps
+	@demo/demo.sh
 
 bench:
 	@echo "make bench: not implemented yet."
