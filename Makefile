@@ -24,7 +24,7 @@ COPY := $(BUILD)/sanity/$(COLLECTION)
 PYTHON38 ?= $(firstword $(wildcard /usr/bin/python3.8 $(HOME)/.pyenv/versions/3.8.*/bin/python3.8))
 
 APT_PACKAGES := tomcat10 openjdk-17-jdk-headless openssl pebble openssh-server \
-	python3-cryptography python3-venv shellcheck git rsync
+	python3-cryptography python3-venv shellcheck git rsync strace time
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
@@ -45,21 +45,22 @@ define pytest
 	exit "$$rc"
 endef
 
-.PHONY: help deps apt venv tree copy get-pip units integration sanity lint changelog-lint \
+.PHONY: help deps apt venv tree copy get-pip units integration hardening sanity lint changelog-lint \
 	molecule test demo bench build clean distclean
 
 help:
 	@cat <<'EOF'
 	make deps            install Debian packages (as root) and the venv .venv; quick when done
-	make test            everything CI runs: units integration sanity lint changelog-lint molecule
+	make test            everything CI runs: units integration hardening sanity lint changelog-lint molecule
 	make units           unit tests (pytest tests/unit)
 	make integration     lab tests against a real Tomcat (pytest tests/integration -m lab)
+	make hardening       bad input, faults, secrets and file modes on lab boxes (pytest tests/hardening)
 	make sanity          ansible-test sanity on a copy in .build/sanity
 	make lint            ansible-lint (production profile), shellcheck .ci/run
 	make changelog-lint  antsibull-changelog lint
 	make molecule        the role's molecule scenarios (extensions/molecule)
 	make demo            show the collection at work on a lab box
-	make bench           benchmarks
+	make bench           benchmarks on 20 lab boxes (about 12 minutes); writes docs/benchmarks.md
 	make build           the collection tarball in .build/dist
 	make clean           remove .build, tests/output and caches (distclean: also .venv)
 	EOF
@@ -130,6 +131,10 @@ integration: deps
 	@echo "== integration"
 	$(call pytest,tests/integration,-m lab -n 2)
 
+hardening: deps
+	@echo "== hardening"
+	$(call pytest,tests/hardening,-m lab -n 2)
+
 sanity: deps copy get-pip
 	@echo "== sanity (ansible-test, Python $(PY_VERSION), in $(COPY:$(ROOT)/%=%))"
 	cd $(COPY)
@@ -159,14 +164,14 @@ molecule: deps
 	cd extensions
 	molecule test --all
 
-test: units integration sanity lint changelog-lint molecule
+test: units integration hardening sanity lint changelog-lint molecule
 	@echo "== make test: all passed"
 
 demo: deps
 	@demo/demo.sh
 
-bench:
-	@echo "make bench: not implemented yet."
+bench: deps
+	@python tests/bench/bench.py
 
 build: deps
 	@mkdir -p $(BUILD)/dist

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+
 
 DEFAULT_TOMCAT_BASE = '/opt/tomcat'
 DEFAULT_KEYSTORE = 'ssl/tomcat.keystore'
@@ -51,7 +53,12 @@ class Box:
         self.state_dir = params.get('state_dir') or os.path.join(base, STATE_DIR_NAME)
         self.key_pem_path = params.get('key_pem_path') or os.path.join(base, DEFAULT_KEY_PEM)
         self.restart_command = params.get('restart_command') or DEFAULT_RESTART_COMMAND
-        self.restart_timeout = params.get('restart_timeout') or 300
+        self.restart_timeout = params.get('restart_timeout')
+        if self.restart_timeout is None:
+            self.restart_timeout = 300
+        if self.restart_timeout < 1:
+            raise StarfaceError('%s is not a number of seconds (1 or more) to wait for the web server'
+                                % self.restart_timeout, field='restart_timeout')
         self.verify_host = params.get('verify_host')
         self.keystore_path_option = params.get('keystore_path')
         self.keystore_password_option = params.get('keystore_password')

@@ -57,6 +57,45 @@ def wanted_names(server_name, subject_alt_names):
     return sorted(set(_x509.general_name_string(name) for name in names))
 
 
+def check_common_name(server_name):
+    """Refuse a server name too long for a certificate's common name (64 characters)."""
+    if len(server_name) > 64:
+        raise StarfaceError('is %d characters long, more than the 64 a certificate\'s common name can hold: use a '
+                            'shorter name here and put the long one into subject_alt_names.' % len(server_name),
+                            field='server_name')
+
+
+def check_lifetime_options(params):
+    """Refuse validity and renewal options out of range, before anything is decided or written."""
+    valid_days = params.get('valid_days')
+    if valid_days is not None and not 1 <= valid_days <= 36500:
+        raise StarfaceError('%s is not a number of days from 1 to 36500.' % valid_days, field='valid_days')
+    before_days = params.get('renew_before_days')
+    if before_days is not None and before_days < 0:
+        raise StarfaceError('%s is negative: give how many days before expiry to renew (0 or more).' % before_days,
+                            field='renew_before_days')
+    if valid_days is not None and before_days is not None and before_days >= valid_days:
+        raise StarfaceError('%s is not less than valid_days (%s): every run would make a new certificate and '
+                            'restart the web server.' % (before_days, valid_days), field='renew_before_days')
+    percent = params.get('renew_before_percent')
+    if percent is not None and not 0 <= percent <= 99:
+        raise StarfaceError('%s is not a percentage from 0 to 99 (100 or more would renew on every run).' % percent,
+                            field='renew_before_percent')
+
+
+def check_request_path(path):
+    """Refuse a request file path that cannot be a file, before any key is made."""
+    if os.path.isdir(path):
+        raise StarfaceError('%s is a directory: give the path of a file to write the request to.' % path,
+                            field='path')
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise StarfaceError('%s is not a directory, so the request cannot be written to %s.' % (parent, path),
+                            field='path')
+
+
 def write_private(path, data):
     """Write bytes to an owner-only file atomically (pending keys and requests)."""
     directory = os.path.dirname(path)
@@ -128,6 +167,14 @@ class Keystore:
         return _keystore.dump_key_entry(entry, self.password, self.format, key_password=self.key_password)
 
 
+def names_match(facts, server_name, names):
+    """Return whether certificate or request facts carry these names (a missing common name is fine)."""
+    common_name = facts.get('common_name')
+    if common_name is not None and common_name != server_name:
+        return False
+    return sorted(facts['subject_alt_names']) == names
+
+
 def renewal_reasons(keystore, params, names, now, want_self_signed):
     """Return the named reasons the keystore's certificate must be replaced, in order (empty: keep it).
 
@@ -143,7 +190,7 @@ def renewal_reasons(keystore, params, names, now, want_self_signed):
         reasons.append('not_self_signed')
     if not want_self_signed and facts['self_signed']:
         reasons.append('self_signed')
-    if facts['common_name'] != params['server_name'] or sorted(facts['subject_alt_names']) != names:
+    if not names_match(facts, params['server_name'], names):
         reasons.append('names_differ')
     if facts['days_remaining'] < params['renew_before_days']:
         reasons.append('expires_soon')
@@ -181,8 +228,19 @@ class CertificateBase:
         with open(self.pending_key_path, 'rb') as handle:
             return _x509.load_private_key(handle.read())
 
+    def check_password_option(self):
+        """Refuse a keystore_password other than the one server.xml gives Tomcat: it could not open the keystore."""
+        declared = self.settings.get('keystore_password')
+        option = self.box.keystore_password_option
+        if option is not None and declared and option != declared:
+            raise StarfaceError('differs from the keystore password in %s, with which Tomcat opens the keystore: a '
+                                'keystore written with it could not be served. Leave keystore_password unset to use '
+                                'the one in server.xml, or correct it. Nothing was changed.' % self.box.server_xml,
+                                field='keystore_password')
+
     def install(self, result, private_key, chain):
         """Stage the new keystore (and key PEM), then restart and verify unless told not to."""
+        self.check_password_option()
         files = [(self.keystore.path, self.keystore.render(private_key, chain))]
         if os.path.exists(self.box.key_pem_path):
             files.append((self.box.key_pem_path, _x509.private_key_pem(private_key)))
@@ -231,7 +289,9 @@ class SelfSigned(CertificateBase):
         """Reconcile and return the module result."""
         params = self.params
         now = utcnow()
+        check_lifetime_options(params)
         names = wanted_names(params['server_name'], params['subject_alt_names'])
+        check_common_name(params['server_name'])
         reasons = self.regeneration_reasons(names, now)
         before = self.keystore.facts()
         result = dict(changed=False, restart_required=False, reasons=reasons, certificate=before)
@@ -282,6 +342,9 @@ class Request(CertificateBase):
         """Reconcile and return the module result."""
         params = self.params
         names = wanted_names(params['server_name'], params['subject_alt_names'])
+        check_common_name(params['server_name'])
+        if params['path']:
+            check_request_path(params['path'])
         result = dict(changed=False, key_source=params['key'])
         key = self.signing_key(names, result)
         csr = self.existing_request(key, names)
@@ -296,9 +359,17 @@ class Request(CertificateBase):
             if self.path_differs(pem):
                 result['changed'] = True
                 if not self.module.check_mode:
-                    write_private(params['path'], pem.encode('ascii'))
+                    self.write_request(pem)
         result.update(csr=pem, request=_x509.csr_facts(csr))
         return result
+
+    def write_request(self, pem):
+        """Write the request to the file the user asked for, or raise StarfaceError naming the option."""
+        path = self.params['path']
+        try:
+            write_private(path, pem.encode('ascii'))
+        except OSError as exc:
+            raise StarfaceError('cannot write the request to %s: %s.' % (path, exc.strerror or exc), field='path')
 
     def existing_request(self, key, names):
         """Return the kept pending request when it is for this key and these names, else None."""
@@ -354,6 +425,11 @@ class Import(CertificateBase):
             if not _x509.is_ca(root):
                 raise StarfaceError("'%s' is not a CA certificate: give the CA's root certificate here"
                                     % _x509.certificate_facts(root)['subject'], field='root_certificate')
+            facts = _x509.certificate_facts(root)
+            if not facts['self_signed']:
+                raise StarfaceError("'%s' is not a root certificate: it was issued by '%s'. Give the CA's root "
+                                    "certificate (issued by itself) here; intermediates belong in certificate"
+                                    % (facts['subject'], facts['issuer']), field='root_certificate')
         else:
             self.module.warn('No CA root certificate was given: the chain was verified as far as it goes, '
                              'not up to a root you trust.')

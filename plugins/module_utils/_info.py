@@ -11,7 +11,7 @@ import os
 
 from ansible_collections.telephony.starface.plugins.module_utils import _probe, _x509
 from ansible_collections.telephony.starface.plugins.module_utils._certificate import (
-    Keystore, PENDING_CSR, renewal_reasons, utcnow, wanted_names)
+    Keystore, PENDING_CSR, check_lifetime_options, renewal_reasons, utcnow, wanted_names)
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box
@@ -43,13 +43,16 @@ def served_info(host, port):
     return facts
 
 
-def pending_request(box):
-    """Return the facts of the pending certificate request, or None."""
+def pending_request(box, keystore):
+    """Return the facts of the pending certificate request, or None (also once the keystore holds its key)."""
     path = os.path.join(box.state_dir, PENDING_CSR)
     if not os.path.exists(path):
         return None
     with open(path, 'rb') as handle:
-        return _x509.csr_facts(_x509.load_csr(handle.read(), 'pending request'))
+        csr = _x509.load_csr(handle.read(), 'pending request')
+    if keystore.entry is not None and _x509.key_matches(csr, keystore.entry.private_key):
+        return None
+    return _x509.csr_facts(csr)
 
 
 def read_info(module):
@@ -61,7 +64,7 @@ def read_info(module):
     pending_files = Transaction(box, module.run_command).pending_files()
     result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
                   restart_required=bool(pending_files), pending_files=pending_files,
-                  pending_request=pending_request(box))
+                  pending_request=pending_request(box, store))
     if module.params['probe'] and settings.get('https_enabled'):
         served = served_info(box.probe_host(settings), settings['https_port'])
         result['served'] = served
@@ -74,6 +77,7 @@ def read_info(module):
 
 def renewal(store, params):
     """Return whether the keystore's certificate should be replaced by a CA-signed one, and why."""
+    check_lifetime_options(params)
     if store.data is not None and store.entry is None:
         return dict(needed=True, reasons=['keystore_unreadable'])
     names = wanted_names(params['server_name'], params['subject_alt_names'])

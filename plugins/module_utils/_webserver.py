@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.telephony.starface.plugins.module_utils import _x509
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
@@ -100,6 +101,17 @@ def check_settings(desired, ignore_ports):
             raise StarfaceError('%s is enabled but has no port: set %s' % (key.split('_', 1)[0].upper(), key), field=key)
 
 
+def check_bind_address(address):
+    """Refuse a bind address that is neither an IP address nor a host name: Tomcat could not start with it."""
+    if not address:
+        return
+    try:
+        _x509.check_server_name(address, 'bind_address')
+    except StarfaceError:
+        raise StarfaceError("'%s' is not an IP address or host name: Tomcat could not listen on it. Give an address "
+                            "of this box, or an empty string for every address" % address, field='bind_address')
+
+
 def phone_warning(current, desired):
     """Return the manual's warning when this change disables HTTP or moves it off port 80, else None."""
     if current['http_enabled'] and not desired['http_enabled']:
@@ -138,6 +150,7 @@ class WebServer:
         """Reconcile and return the module result."""
         ignore_ports = self.params['ignore_ports']
         server, web, current = read_settings(self.box, ignore_ports)
+        check_bind_address(self.params['bind_address'])
         desired = desired_settings(current, self.params)
         check_settings(desired, ignore_ports)
         server_changes = server_xml_changes(current, desired)

@@ -1,0 +1,554 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmarks on lab boxes: module overhead, fleet rollout, scaling, memory; writes docs/benchmarks.md."""
+from __future__ import annotations
+
+import argparse
+import datetime
+import ipaddress
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO / 'tests'), str(REPO / '.build' / 'collections')]
+
+# pylint: disable=wrong-import-position
+from hardening.boxstate import RestartCounter  # noqa: E402
+from integration.clients import served_sha256  # noqa: E402
+from integration.openssl_ca import OpensslCa  # noqa: E402
+from integration.runner import ansible_env, box_args  # noqa: E402
+from lab.starface_lab import PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT, LabBox, LabError  # noqa: E402
+
+BIN = Path(sys.executable).parent
+FIRST_ADDRESS = '127.0.1.10'
+OVERHEAD_TARGET = 1.5
+FLOOR_TARGET = 1.3
+FIRST_BATCH = 1
+BATCH = 5
+SCALES = (5, 10, 20)
+JAVA_PROGRAMS = ('java', 'keytool', 'javac', 'jshell')
+MAX_RSS_RE = re.compile(r'Maximum resident set size \(kbytes\): (\d+)')
+EXECVE_RE = re.compile(r'execve\("([^"]+)"')
+
+PING_PLAY = '''- name: Ping every box
+  hosts: starface
+  gather_facts: false
+{serial}  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+'''
+ROLE_PLAY = '''- name: Apply the role to every box at once
+  hosts: starface
+  gather_facts: false
+  roles:
+    - role: telephony.starface.starface_webserver
+'''
+MODULE_PLAY = '''- name: New provisional certificates, one restart per box (modules only)
+  hosts: starface
+  gather_facts: false
+  serial: [{first}, {batch}]
+  module_defaults:
+    group/telephony.starface.starface:
+      tomcat_base: "{{{{ starface_webserver_tomcat_base }}}}"
+      restart_command: "{{{{ starface_webserver_restart_command }}}}"
+      restart_timeout: 60
+  tasks:
+    - name: Make a new provisional certificate, restart later
+      telephony.starface.starface_csr:
+        state: selfsigned
+        force: "{{{{ starface_webserver_force_renewal | default(false) }}}}"
+        server_name: "{{{{ starface_webserver_server_name }}}}"
+        subject_alt_names: "{{{{ starface_webserver_subject_alt_names }}}}"
+        restart: false
+    - name: Restart once, verify, commit
+      telephony.starface.starface_restart:
+'''
+
+
+class Bench:
+    """Boxes, their restart counters and a work directory; every box is destroyed at the end."""
+
+    def __init__(self, work: Path, count: int, first_address: str):
+        self.work = work
+        self.boxes = []
+        self.counters = {}
+        first = ipaddress.ip_address(first_address)
+        self.addresses = [str(first + number) for number in range(count)]
+
+    # -- boxes ---------------------------------------------------------------------------------------------
+
+    def check_addresses(self) -> None:
+        """Refuse to start when something already listens on a box port of the bench's addresses."""
+        for address in self.addresses:
+            for port in (80, 443, PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT):
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        sock.bind((address, port))
+                    except OSError as err:
+                        raise LabError('%s:%d is not free (%s): stop what uses the bench addresses %s-%s'
+                                       % (address, port, err, self.addresses[0], self.addresses[-1])) from None
+
+    def make_boxes(self) -> float:
+        """Create and start the boxes (two at a time: two cores); return the seconds it took."""
+        began = time.monotonic()
+        self.boxes = [LabBox(self.work / 'boxes' / ('box-%02d' % number))
+                      for number in range(1, len(self.addresses) + 1)]
+
+        def make(pair):
+            box, address = pair
+            box.create(address, server_name='%s.bench.test' % box.root.name)
+            (box.root / 'bench').mkdir()
+            self.counters[box.root.name] = RestartCounter(box, box.root / 'bench')
+            box.start()
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(make, zip(self.boxes, self.addresses)))
+        return time.monotonic() - began
+
+    def destroy(self) -> list:
+        """Destroy every box that was made; return the errors."""
+        errors = []
+        for box in self.boxes:
+            try:
+                box.destroy()
+            except LabError as err:
+                errors.append(str(err))
+        return errors
+
+    def restarts(self) -> dict:
+        """Restarts counted per box so far."""
+        return dict((name, counter.count) for name, counter in self.counters.items())
+
+    def pids(self) -> dict:
+        """Tomcat's PID per box."""
+        return dict((box.root.name, box.pid()) for box in self.boxes)
+
+    def restart_command(self, box) -> str:
+        """The counting restart command of a box."""
+        return str(self.counters[box.root.name].command)
+
+    # -- inventory -------------------------------------------------------------------------------------------
+
+    def inventory(self, boxes) -> Path:
+        """Write an inventory of these boxes (group starface, local connection) and return its path."""
+        hosts = {}
+        for box in boxes:
+            hosts[box.root.name] = dict(
+                ansible_connection='local',
+                starface_webserver_tomcat_base=str(box.base),
+                starface_webserver_restart_command=self.restart_command(box),
+                starface_webserver_restart_timeout=60,
+                starface_webserver_verify_address=box.address,
+                starface_webserver_server_name=box.server_name,
+                starface_webserver_subject_alt_names=[box.address])
+        path = self.work / ('inventory-%d.json' % len(boxes))
+        path.write_text(json.dumps(dict(starface=dict(
+            hosts=hosts, vars=dict(starface_webserver_certificate_source='selfsigned',
+                                   starface_webserver_report_dir=str(self.work / 'report')))), indent=2))
+        return path
+
+
+# -- running Ansible ----------------------------------------------------------------------------------------------
+
+def run_timed(command: list, log: Path, peak_rss: bool = False) -> dict:
+    """Run an Ansible command; return its seconds, exit code and (with peak_rss) the peak RSS in KiB.
+
+    The peak RSS is GNU time's (package time); without it, the children's peak from getrusage when this
+    run raised it, else None.
+    """
+    gnu_time = peak_rss and Path('/usr/bin/time').exists()
+    if gnu_time:
+        command = ['/usr/bin/time', '-v'] + command
+    children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    began = time.monotonic()
+    done = subprocess.run(command, env=ansible_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=3600, check=False)
+    seconds = time.monotonic() - began
+    with open(str(log), 'a', encoding='utf-8') as handle:
+        handle.write('$ %s\n%s\n' % (' '.join(command), done.stdout))
+    found = MAX_RSS_RE.search(done.stdout) if gnu_time else None
+    rss_kib = int(found.group(1)) if found else None
+    if peak_rss and not gnu_time and resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > children_peak:
+        rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return dict(seconds=seconds, rc=done.returncode, rss_kib=rss_kib, output=done.stdout)
+
+
+def ad_hoc(module: str, args: dict) -> list:
+    """The command that runs a module on localhost, as the integration tests do."""
+    command = [str(BIN / 'ansible'), 'localhost', '-i', 'localhost,', '-c', 'local', '-m', module]
+    if args:
+        command += ['-a', json.dumps(args)]
+    return command
+
+
+def playbook(inventory: Path, play, *extra: str) -> list:
+    """The command that runs a playbook over an inventory with a fork per box."""
+    return [str(BIN / 'ansible-playbook'), '-i', str(inventory), '-f', '20', str(play)] + list(extra)
+
+
+def programs_started(command: list, work: Path) -> list:
+    """Run a command under strace; return the programs it and its children executed (basenames)."""
+    trace = work / 'execve.trace'
+    subprocess.run(['strace', '-f', '-qq', '-e', 'trace=execve', '-o', str(trace)] + command, env=ansible_env(),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=600)
+    programs = [os.path.basename(path) for path in EXECVE_RE.findall(trace.read_text(errors='replace'))]
+    trace.unlink()
+    return programs
+
+
+# -- the measurements -----------------------------------------------------------------------------------------
+
+def overhead(bench: Bench, ca: OpensslCa, runs: int, log: Path) -> dict:
+    """No-change runs of each module against ansible.builtin.ping: medians, ratios, restarts, Java processes."""
+    plain, imported = bench.boxes[0], bench.boxes[1]
+    request = dict(box_args(imported), restart_command=bench.restart_command(imported),
+                   server_name=imported.server_name, subject_alt_names=[imported.address])
+    made = run_timed(ad_hoc('telephony.starface.starface_csr', request), log)
+    csr = json.loads([line for line in made['output'].splitlines() if line.startswith('RESULT ')][-1][7:])['csr']
+    answer = dict(box_args(imported), restart_command=bench.restart_command(imported), server_name=imported.server_name,
+                  certificate=ca.response(ca.sign(csr, name='bench')), root_certificate=ca.text('root'))
+    if run_timed(ad_hoc('telephony.starface.starface_cert_import', answer), log)['rc']:
+        raise LabError('the import that prepares the overhead measurement failed: see %s' % log)
+
+    base = dict(box_args(plain), restart_command=bench.restart_command(plain))
+    cases = [
+        ('ansible.builtin.ping', ad_hoc('ansible.builtin.ping', {})),
+        ('starface_webserver', ad_hoc('telephony.starface.starface_webserver', dict(
+            base, http_enabled=True, http_port=80, https_enabled=True, https_port=443, force_https=False))),
+        ('starface_webserver_info', ad_hoc('telephony.starface.starface_webserver_info', base)),
+        ('starface_csr selfsigned', ad_hoc('telephony.starface.starface_csr', dict(
+            base, state='selfsigned', server_name=plain.server_name, subject_alt_names=[plain.address]))),
+        ('starface_cert_import', ad_hoc('telephony.starface.starface_cert_import', answer)),
+        ('starface_restart', ad_hoc('telephony.starface.starface_restart', base)),
+    ]
+    restarts, pids = bench.restarts(), bench.pids()
+    times = dict((name, []) for name, dummy in cases)
+    failures = []
+    for dummy in range(runs):
+        for name, command in cases:
+            result = run_timed(command, log)
+            times[name].append(result['seconds'])
+            if result['rc'] or '"changed": true' in result['output']:
+                failures.append(name)
+    java = {}
+    if shutil.which('strace'):
+        for name, command in cases:
+            java[name] = sum(1 for program in programs_started(command, bench.work) if program in JAVA_PROGRAMS)
+    ping = statistics.median(times['ansible.builtin.ping'])
+    rows = []
+    for name, dummy in cases:
+        median = statistics.median(times[name])
+        rows.append(dict(name=name, median=median, ratio=median / ping, java=java.get(name)))
+    return dict(rows=rows, runs=runs, failures=sorted(set(failures)), strace=bool(java),
+                restarts=sum(bench.restarts().values()) - sum(restarts.values()), pids_unchanged=bench.pids() == pids)
+
+
+def one_restart(box, runs: int = 3) -> float:
+    """Median seconds of the box's own restart command (stop, start, wait until it serves)."""
+    seconds = []
+    for dummy in range(runs):
+        began = time.monotonic()
+        subprocess.run([str(box.restart_command)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        seconds.append(time.monotonic() - began)
+    return statistics.median(seconds)
+
+
+def batches(count: int) -> int:
+    """Batches of the rollout: a canary box, then BATCH boxes at a time."""
+    return 1 + math.ceil(max(count - FIRST_BATCH, 0) / BATCH)
+
+
+def fleet(bench: Bench, log: Path) -> dict:
+    """Roll new certificates over every box with the rollout playbook, then rerun it without change."""
+    inventory = bench.inventory(bench.boxes)
+    restart_seconds = one_restart(bench.boxes[2])
+    before = dict((box.root.name, served_sha256(box.address, 443)) for box in bench.boxes)
+    restarts = bench.restarts()
+    serial = ['-e', 'starface_batch=%d' % BATCH]
+    method = 'playbooks/rollout.yml (the role, source selfsigned, force_renewal)'
+    rollout = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial, '-e',
+                                 'starface_webserver_force_renewal=true'), log, peak_rss=True)
+    if rollout['rc']:
+        method = ('modules in a play (starface_csr selfsigned force, restart: false; starface_restart): the role '
+                  'failed, see %s' % log)
+        play = bench.work / 'modules.yml'
+        play.write_text(MODULE_PLAY.format(first=FIRST_BATCH, batch=BATCH))
+        before = dict((box.root.name, served_sha256(box.address, 443)) for box in bench.boxes)
+        restarts = bench.restarts()
+        rollout = run_timed(playbook(inventory, play, '-e', 'starface_webserver_force_renewal=true'), log,
+                            peak_rss=True)
+        rerun_command = playbook(inventory, play)
+    else:
+        rerun_command = playbook(inventory, 'telephony.starface.rollout', *serial)
+    changed = dict((name, count - restarts[name]) for name, count in bench.restarts().items())
+    new_certificates = sum(1 for box in bench.boxes if served_sha256(box.address, 443) != before[box.root.name])
+
+    restarts, pids = bench.restarts(), bench.pids()
+    rerun = run_timed(rerun_command, log, peak_rss=True)
+    ping_play = bench.work / 'ping-serial.yml'
+    ping_play.write_text(PING_PLAY.format(serial='  serial: [%d, %d]\n' % (FIRST_BATCH, BATCH)))
+    ping = run_timed(playbook(inventory, ping_play), log, peak_rss=True)
+    floor = batches(len(bench.boxes)) * restart_seconds
+    return dict(method=method, boxes=len(bench.boxes), batches=batches(len(bench.boxes)),
+                restart_seconds=restart_seconds, floor=floor, rollout=rollout, rollout_rc=rollout['rc'],
+                restarts_per_box=sorted(set(changed.values())), new_certificates=new_certificates,
+                rerun=rerun, ping=ping, rerun_restarts=sum(bench.restarts().values()) - sum(restarts.values()),
+                rerun_pids_unchanged=bench.pids() == pids)
+
+
+def scaling(bench: Bench, runs: int, log: Path) -> list:
+    """No-change runs of the role (no serial, a fork per box) at several fleet sizes, against a ping play."""
+    role_play = bench.work / 'role.yml'
+    role_play.write_text(ROLE_PLAY)
+    ping_play = bench.work / 'ping.yml'
+    ping_play.write_text(PING_PLAY.format(serial=''))
+    rows = []
+    for count in SCALES:
+        if count > len(bench.boxes):
+            continue
+        inventory = bench.inventory(bench.boxes[:count])
+        restarts = sum(bench.restarts().values())
+        role = [run_timed(playbook(inventory, role_play), log) for dummy in range(runs)]
+        ping = [run_timed(playbook(inventory, ping_play), log) for dummy in range(runs)]
+        role_median = statistics.median(result['seconds'] for result in role)
+        ping_median = statistics.median(result['seconds'] for result in ping)
+        rows.append(dict(boxes=count, role=role_median, ping=ping_median, ratio=role_median / ping_median,
+                         per_box=role_median / count, failed=sum(1 for result in role if result['rc']),
+                         restarts=sum(bench.restarts().values()) - restarts))
+    return rows
+
+
+def memory(bench: Bench) -> dict:
+    """RSS of the boxes' JVMs in MiB."""
+    rss = [box.status()['rss_kib'] / 1024.0 for box in bench.boxes]
+    return dict(median=statistics.median(rss), max=max(rss), total=sum(rss))
+
+
+# -- the machine and the report -----------------------------------------------------------------------------------
+
+def first_line(command: list) -> str:
+    """The first line a version command prints, or '?'."""
+    try:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                              check=False, timeout=60)
+    except OSError:
+        return '?'
+    lines = done.stdout.strip().splitlines()
+    return lines[0].strip() if lines else '?'
+
+
+def machine() -> dict:
+    """What the benchmark ran on."""
+    cpu = '?'
+    with open('/proc/cpuinfo', encoding='utf-8') as handle:
+        for line in handle:
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    with open('/proc/meminfo', encoding='utf-8') as handle:
+        total_kib = int(handle.readline().split()[1])
+    return dict(date=datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+                cpus=os.cpu_count(), cpu=cpu, memory='%.1f GiB' % (total_kib / 1024.0 / 1024.0),
+                kernel=platform.release(), python=platform.python_version(),
+                ansible=first_line([str(BIN / 'ansible'), '--version']), java=first_line(['java', '-version']),
+                tomcat=first_line(['sh', '/usr/share/tomcat10/bin/version.sh']) if Path(
+                    '/usr/share/tomcat10/bin/version.sh').exists() else '?')
+
+
+def verdict(value: float, target: float) -> str:
+    """'yes' when value is within target, else 'no'."""
+    return 'yes' if value <= target else 'no'
+
+
+def machine_section(host: dict) -> list:
+    """The machine the figures were measured on."""
+    rows = [('CPUs (nproc)', host['cpus']), ('CPU', host['cpu']), ('memory', host['memory']),
+            ('kernel', host['kernel']), ('Python', host['python']), ('Ansible', host['ansible']),
+            ('Java', host['java']), ('Tomcat', host['tomcat'])]
+    return ['## Machine', '', '| | |', '| --- | --- |'] + ['| %s | %s |' % row for row in rows]
+
+
+def overhead_section(over: dict) -> list:
+    """Module runs that change nothing, against ping."""
+    method = ('Each module run ad hoc (`ansible localhost -m ...`, local connection) on a lab box where nothing is '
+              'to do, %d times, interleaved with `ansible.builtin.ping`; median wall time and the ratio to '
+              "ping's median. Target: at most %.1fx. Java processes: programs named java, keytool or javac that "
+              'the run executed, counted with `strace -f -e trace=execve` in one more run of each.'
+              % (over['runs'], OVERHEAD_TARGET))
+    lines = ['## Overhead of a run that changes nothing', '', method, '',
+             '| module (no change) | median s | x ping | within %.1fx | Java processes |' % OVERHEAD_TARGET,
+             '| --- | ---: | ---: | --- | ---: |']
+    for row in over['rows']:
+        java = '-' if row['java'] is None else str(row['java'])
+        lines.append('| %s | %.2f | %.2f | %s | %s |'
+                     % (row['name'], row['median'], row['ratio'], verdict(row['ratio'], OVERHEAD_TARGET), java))
+    note = ('Restarts during these runs: %d (counted by a wrapper around the restart command); Tomcat PIDs '
+            'unchanged: %s; runs that failed or reported a change: %s.'
+            % (over['restarts'], yes_no(over['pids_unchanged']), ', '.join(over['failures']) or 'none'))
+    if not over['strace']:
+        note += ' strace is not installed: Java processes were not counted.'
+    return lines + ['', note]
+
+
+def fleet_section(fleet_facts: dict, cpus) -> list:
+    """The rollout of new certificates and its no-change rerun."""
+    rollout, rerun, ping = fleet_facts['rollout'], fleet_facts['rerun'], fleet_facts['ping']
+    method = ('Method: %s, `-f 20`, serial: a canary box, then %d boxes at a time (%d batches). The floor is what '
+              'the restarts alone take: batches x one restart of one box measured alone (%.2f s: the lab\'s '
+              'restart command stops Tomcat, starts it and waits until it serves). Boxes restarted in one batch '
+              'share the machine\'s %s CPUs, so the floor is optimistic. Target: within %.1fx of the floor, '
+              'exactly one restart per changed box.'
+              % (fleet_facts['method'], BATCH, fleet_facts['batches'], fleet_facts['restart_seconds'], cpus,
+                 FLOOR_TARGET))
+    rows = [('rollout (new certificates)', rollout['seconds'], 'floor %.1f s' % fleet_facts['floor'],
+             '%.2f' % (rollout['seconds'] / fleet_facts['floor']), mib(rollout['rss_kib'])),
+            ('rerun, nothing to change', rerun['seconds'], 'ping play, same serial, %.1f s' % ping['seconds'],
+             '%.2f' % (rerun['seconds'] / ping['seconds']), mib(rerun['rss_kib'])),
+            ('ping play', ping['seconds'], '', '', mib(ping['rss_kib']))]
+    note = ('Rollout exit code %d; restarts per box during the rollout: %s; boxes serving a new certificate '
+            'afterwards: %d of %d. The rerun restarted %d boxes (Tomcat PIDs unchanged: %s).'
+            % (fleet_facts['rollout_rc'], ', '.join(str(count) for count in fleet_facts['restarts_per_box']),
+               fleet_facts['new_certificates'], fleet_facts['boxes'], fleet_facts['rerun_restarts'],
+               yes_no(fleet_facts['rerun_pids_unchanged'])))
+    return (['## Fleet: a new certificate on %d boxes' % fleet_facts['boxes'], '', method, '',
+             '| run | wall s | compared with | ratio | peak RSS of ansible-playbook |',
+             '| --- | ---: | --- | ---: | ---: |'] + ['| %s | %.1f | %s | %s | %s |' % row for row in rows] +
+            ['', note])
+
+
+def scaling_section(rows: list, runs: int) -> list:
+    """No-change runs of the role at several fleet sizes."""
+    lines = ['## Scaling of a run that changes nothing', '',
+             'The role on every box at once (no serial, `-f 20`), against a play with one ping task over the same '
+             'boxes; median of %d runs each.' % runs, '',
+             '| boxes | role s | ping play s | x ping | role s per box | failed runs | restarts |',
+             '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for row in rows:
+        lines.append('| %(boxes)d | %(role).1f | %(ping).1f | %(ratio).2f | %(per_box).2f | %(failed)d | %(restarts)d |'
+                     % row)
+    return lines
+
+
+def memory_section(rss: dict, facts: dict) -> list:
+    """Memory of the boxes, and where the boxes were."""
+    return ['## Memory', '',
+            "Resident memory of the boxes' Tomcat JVMs (`-Xmx128m`, serial GC): median %.0f MiB, largest %.0f MiB, "
+            'all %d boxes %.0f MiB. The peak RSS of ansible-playbook in the fleet table is that of its largest '
+            'single process (`/usr/bin/time -v`).' % (rss['median'], rss['max'], len(facts['addresses']), rss['total']),
+            '', 'Boxes: %s to %s; creating and starting them took %.0f s.'
+            % (facts['addresses'][0], facts['addresses'][-1], facts['setup_seconds'])]
+
+
+def report(facts: dict) -> str:
+    """The results as Markdown."""
+    intro = ('Written by `tests/bench/bench.py` (`make bench`) on %s. Figures, not pass/fail tests: another '
+             'machine, or other work on this one, gives other numbers.' % facts['machine']['date'])
+    sections = [['# Benchmarks', '', intro], machine_section(facts['machine']), overhead_section(facts['overhead']),
+                fleet_section(facts['fleet'], facts['machine']['cpus']),
+                scaling_section(facts['scaling'], facts['scaling_runs']), memory_section(facts['memory'], facts)]
+    return '\n\n'.join('\n'.join(section) for section in sections) + '\n'
+
+
+def mib(kib) -> str:
+    """KiB as MiB text, or '-' when not measured."""
+    return '-' if kib is None else '%.0f MiB' % (kib / 1024.0)
+
+
+def yes_no(value: bool) -> str:
+    """'yes' or 'NO'."""
+    return 'yes' if value else 'NO'
+
+
+def table(facts: dict) -> str:
+    """A short plain-text table of the headline figures, for the terminal."""
+    fleet_facts = facts['fleet']
+    rollout, rerun = fleet_facts['rollout']['seconds'], fleet_facts['rerun']['seconds']
+    rows = [('module overhead (no change), x ping', '')]
+    for row in facts['overhead']['rows'][1:]:
+        rows.append(('  ' + row['name'], '%.2fx (%.2f s)' % (row['ratio'], row['median'])))
+    rows += [('fleet rollout, %d boxes, x floor' % fleet_facts['boxes'],
+              '%.2fx (%.1f s, floor %.1f s)' % (rollout / fleet_facts['floor'], rollout, fleet_facts['floor'])),
+             ('restarts per changed box', ', '.join(str(count) for count in fleet_facts['restarts_per_box'])),
+             ('fleet rerun, x ping play', '%.2fx (%.1f s)' % (rerun / fleet_facts['ping']['seconds'], rerun))]
+    for row in facts['scaling']:
+        figure = '%.2fx (%.1f s)' % (row['ratio'], row['role'])
+        rows.append(('no-change role, %d boxes, x ping' % row['boxes'], figure))
+    rows.append(('box RSS median / max', '%.0f / %.0f MiB' % (facts['memory']['median'], facts['memory']['max'])))
+    width = max(len(name) for name, dummy in rows)
+    return '\n'.join('%-*s  %s' % (width, name, value) for name, value in rows)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--boxes', type=int, default=20, help='fleet size (default 20)')
+    parser.add_argument('--runs', type=int, default=7, help='runs per module for the overhead medians (default 7)')
+    parser.add_argument('--scaling-runs', type=int, default=3, help='runs per fleet size (default 3)')
+    parser.add_argument('--first-address', default=FIRST_ADDRESS, help='first box address (default %s)' % FIRST_ADDRESS)
+    parser.add_argument('--output', type=Path, default=REPO / 'docs' / 'benchmarks.md')
+    return parser.parse_args(argv)
+
+
+def stop_on_sigterm(signum, frame):
+    """Turn SIGTERM into SystemExit, so that the boxes are destroyed."""
+    raise SystemExit('stopped by signal %d' % signum)
+
+
+def main(argv=None) -> int:
+    """Run every measurement, print the table, write the report; the boxes are always destroyed."""
+    args = parse_args(argv)
+    if args.boxes < 3:
+        print('bench.py: --boxes must be at least 3', file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    work = Path(tempfile.mkdtemp(prefix='starface-bench-'))
+    log = work / 'ansible.log'
+    bench = Bench(work, args.boxes, args.first_address)
+    facts = dict(machine=machine(), addresses=bench.addresses, scaling_runs=args.scaling_runs)
+    try:
+        bench.check_addresses()
+        print('== creating and starting %d lab boxes on %s-%s' % (args.boxes, bench.addresses[0], bench.addresses[-1]))
+        facts['setup_seconds'] = bench.make_boxes()
+        ca = OpensslCa(work / 'ca')
+        print('== overhead: %d runs of each module' % args.runs)
+        facts['overhead'] = overhead(bench, ca, args.runs, log)
+        facts['memory'] = memory(bench)
+        print('== fleet: rollout over %d boxes' % args.boxes)
+        facts['fleet'] = fleet(bench, log)
+        print('== scaling: %s boxes' % ', '.join(str(count) for count in SCALES if count <= args.boxes))
+        facts['scaling'] = scaling(bench, args.scaling_runs, log)
+    except (LabError, subprocess.SubprocessError, OSError) as err:
+        print('bench.py: %s (Ansible output: %s)' % (err, log), file=sys.stderr)
+        return 1
+    finally:
+        errors = bench.destroy()
+        for error in errors:
+            print('bench.py: could not destroy a box: %s' % error, file=sys.stderr)
+    text = report(facts)
+    args.output.write_text(text)
+    print(table(facts))
+    print('== written to %s' % args.output)
+    shutil.rmtree(str(work), ignore_errors=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
