@@ -67,7 +67,7 @@ for run in first second; do
         exit 1
     fi
     grep -E '^(changed|ok): |^TASK ' "$WORK/$run.log" | grep -B1 '^changed:' | grep '^TASK' || echo "(no task changed anything)"
-    sed -n '/TASK \[Show the report\]/,/^$/p;/PLAY RECAP/,$p' "$WORK/$run.log"
+    sed -n '/Show the report\]/,/^$/p;/PLAY RECAP/,$p' "$WORK/$run.log"
 done
 
 step "What the box serves now (verified against our root)"
