@@ -61,13 +61,16 @@ options:
     description:
       - Shell command that restarts the web server on the box. It must return when the
         restart was issued; the module then waits until the web server answers.
+      - It runs in a process group of its own. When it has not returned within
+        O(restart_timeout), the group is ended (SIGTERM, SIGKILL 5 seconds later) and the
+        change is rolled back; the rollback's restart gets a O(restart_timeout) of its own.
       - Which service name a STARFACE release uses is not published; check yours.
     type: str
     default: systemctl restart tomcat
   restart_timeout:
     description:
-      - Seconds to wait after a restart until every enabled port answers as configured
-        and STARFACE answers C(/rest/login).
+      - Seconds the restart command and the wait after it may take together, until every
+        enabled port answers as configured and STARFACE answers C(/rest/login).
     type: int
     default: 300
   verify_host:

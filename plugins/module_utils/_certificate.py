@@ -207,7 +207,7 @@ class CertificateBase:
         self.module = module
         self.params = module.params
         self.box = Box(module.params)
-        self.transaction = Transaction(self.box, module.run_command)
+        self.transaction = Transaction(self.box)
         dummy, dummy, self.settings = read_settings(self.box, self.params.get('ignore_ports'))
         self.keystore = Keystore(self.box, self.settings)
 

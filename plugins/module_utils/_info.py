@@ -61,7 +61,7 @@ def read_info(module):
     dummy, dummy, settings = read_settings(box, module.params.get('ignore_ports'))
     store = Keystore(box, settings)
     keystore = keystore_info(store)
-    pending_files = Transaction(box, module.run_command).pending_files()
+    pending_files = Transaction(box).pending_files()
     result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
                   restart_required=bool(pending_files), pending_files=pending_files,
                   pending_request=pending_request(box, store))

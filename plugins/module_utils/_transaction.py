@@ -13,8 +13,10 @@ import json
 import os
 import stat
 import tempfile
+import time
 import traceback
 
+from ansible_collections.telephony.starface.plugins.module_utils._command import run_with_deadline
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.plugins.module_utils._probe import sha256_fingerprint, wait_for_box
 
@@ -33,6 +35,9 @@ JOURNAL_VERSION = 1
 SECRET_SUFFIXES = ('.keystore', '.jks', '.p12', '.pfx', '.key', '.pem')
 TAIL_LINES = 5
 TAIL_CHARS = 600
+# After a rollback's restart command failed: how long to check whether the box serves the
+# restored originals all the same (its web server was not restarted, or came back anyway).
+SERVING_CHECK_SECONDS = 10
 
 FileState = collections.namedtuple('FileState', 'data mode uid gid')
 Undo = collections.namedtuple('Undo', 'path previous new_entry')
@@ -206,9 +211,11 @@ class Transaction:
     Nothing here logs or returns file contents.
     """
 
-    def __init__(self, box, run_command, now=None, wait=None):
+    def __init__(self, box, run_command=None, now=None, wait=None, clock=None):
         self.box = box
-        self.run_command = run_command
+        # run_command(command, timeout) -> (rc, out, err), rc None when it ran past timeout.
+        self.run_command = run_command or run_with_deadline
+        self.clock = clock or time.monotonic
         self.now = now or utc_now
         self.wait = wait or wait_for_box
         self.journal_path = os.path.join(box.state_dir, JOURNAL_NAME)
@@ -407,25 +414,36 @@ class Transaction:
                 previous = None
         return expected_from_files(self.box, previous)
 
-    def restart(self):
-        """Run the restart command; return None on success, else what went wrong (with the output's tail)."""
+    def restart(self, deadline):
+        """Run the restart command until the deadline; return None on success, else what went wrong."""
         command = self.box.restart_command
-        rc, out, err = self.run_command(command, use_unsafe_shell=True, check_rc=False)
+        rc, out, err = self.run_command(command, max(deadline - self.clock(), 1))
+        tail = output_tail(err) or output_tail(out)
+        if rc is None:
+            return ('the restart command `%s` did not finish within restart_timeout (%d s) and was stopped with '
+                    'the processes it started%s' % (command, self.box.restart_timeout, (': %s' % tail) if tail else ''))
         if rc == 0:
             return None
-        tail = output_tail(err) or output_tail(out)
         return 'the restart command `%s` failed with exit code %s%s' % (command, rc, (': %s' % tail) if tail else '')
 
-    def restart_and_check(self, expected_fn):
-        """Compute what the box should serve, restart and wait for it; return (expected, problems)."""
+    def restart_and_check(self, expected_fn, serving_is_enough=False):
+        """Compute what the box should serve, restart and wait for it; return (expected, problems, failed restart).
+
+        restart_timeout bounds the restart command and the wait together. With serving_is_enough (a
+        rollback), a restart command that failed or hung is no problem when the box serves the
+        expected state all the same; it is then returned as the third item.
+        """
         try:
             host, expected = expected_fn()
         except StarfaceError as err:
-            return None, ['the configuration cannot be checked: %s' % err]
-        failure = self.restart()
+            return None, ['the configuration cannot be checked: %s' % err], None
+        deadline = self.clock() + self.box.restart_timeout
+        failure = self.restart(deadline)
         if failure:
-            return expected, [failure]
-        return expected, self.wait(host, expected, self.box.restart_timeout)
+            if serving_is_enough and not self.wait(host, expected, SERVING_CHECK_SECONDS):
+                return expected, [], failure
+            return expected, [failure], None
+        return expected, self.wait(host, expected, max(deadline - self.clock(), 0)), None
 
     def restart_and_verify(self, expected_fn=None):
         """Restart the web server, verify everything pending and commit; on failure roll back and raise StarfaceError.
@@ -439,7 +457,7 @@ class Transaction:
         if journal is None:
             return []
         expected_fn = expected_fn or self.default_expected
-        dummy, problems = self.restart_and_check(expected_fn)
+        dummy, problems, dummy = self.restart_and_check(expected_fn)
         if problems:
             self.fail(journal, problems, expected_fn)
         self.commit(journal)
@@ -457,18 +475,23 @@ class Transaction:
             raise StarfaceError('%s ROLLBACK FAILED: the previous configuration could not be restored (%s). The web '
                                 'server may be down: restore the originals by hand from %s (listed in %s). %s'
                                 % (msg, reason(exc), self.box.state_dir, self.journal_path, kept), details=details)
-        old_expected, old_problems = self.restart_and_check(expected_fn)
+        old_expected, old_problems, failed_restart = self.restart_and_check(expected_fn, serving_is_enough=True)
         if old_problems:
             details['rollback_problems'] = old_problems
             raise StarfaceError('%s ROLLBACK INCOMPLETE: the previous configuration was restored, but the web server '
                                 'did not come back with it either: %s. Check the web server now (its service status '
-                                'and logs). The backups of the originals stay in %s (listed in %s). %s'
+                                'and logs), then run starface_restart (state: rolled_back) again. The backups of the '
+                                'originals stay in %s (listed in %s). %s'
                                 % (msg, joined(old_problems), self.box.state_dir, self.journal_path, kept),
                                 details=details)
         self.commit(journal)
         self.undo = []
         details['rolled_back'] = True
         ports = ', '.join(str(port) for port in served_ports(old_expected))
+        if failed_restart:
+            raise StarfaceError('%s The previous configuration was restored; the restart for it failed too (%s), but '
+                                'the web server serves the previous configuration on ports %s. %s'
+                                % (msg, failed_restart, ports, kept), details=details)
         raise StarfaceError('%s The previous configuration was restored and the web server restarted; it serves again '
                             'on ports %s. %s' % (msg, ports, kept), details=details)
 
@@ -540,11 +563,13 @@ class Transaction:
                                 'originals by hand from %s (listed in %s).'
                                 % (reason(exc), self.box.state_dir, self.journal_path))
         if restart:
-            dummy, problems = self.restart_and_check(expected_fn or self.default_expected)
+            dummy, problems, dummy = self.restart_and_check(expected_fn or self.default_expected,
+                                                            serving_is_enough=True)
             if problems:
                 raise StarfaceError('ROLLBACK INCOMPLETE: the previous configuration was restored, but the web server '
                                     'did not come back with it: %s. Check the web server now (its service status and '
-                                    'logs). The backups of the originals stay in %s (listed in %s).'
+                                    'logs), then run starface_restart (state: rolled_back) again. The backups of the '
+                                    'originals stay in %s (listed in %s).'
                                     % (joined(problems), self.box.state_dir, self.journal_path),
                                     details=dict(problems=problems))
         self.commit(journal)

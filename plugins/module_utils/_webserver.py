@@ -144,7 +144,7 @@ class WebServer:
         self.module = module
         self.params = module.params
         self.box = Box(module.params)
-        self.transaction = Transaction(self.box, module.run_command)
+        self.transaction = Transaction(self.box)
 
     def run(self):
         """Reconcile and return the module result."""

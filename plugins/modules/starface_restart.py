@@ -86,7 +86,7 @@ from ansible_collections.telephony.starface.plugins.module_utils._transaction im
 
 def run(module):
     """Restart, verify and commit or roll back what is pending; return the result."""
-    transaction = Transaction(Box(module.params), module.run_command)
+    transaction = Transaction(Box(module.params))
     state = module.params['state']
     pending = transaction.pending_files()
     result = dict(changed=False, committed_files=[])

@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,30 @@ def test_failed_restart_rolls_back_and_the_old_configuration_serves(lab_box, tmp
     assert get(lab_box.address, 80, '/rest/login', tls=False)[0] == 200
     info = run_module('starface_webserver_info', box_args(lab_box))
     assert info.result['restart_required'] is False and info.result['drift'] is False, info.output
+
+
+def test_hanging_restart_command_is_stopped_and_the_old_configuration_serves(lab_box):
+    before = snapshot(lab_box)
+    served = served_sha256(lab_box.address, 443)
+    started = time.monotonic()
+    run = run_module('starface_webserver', dict(box_args(lab_box), https_port=8443, restart_command='sleep 600',
+                                                restart_timeout=30))
+    took = time.monotonic() - started
+    print('hanging restart: the run ended after %.1f s' % took)
+    assert run.failed, run.output
+    assert not unhandled(run), run.msg
+    assert 'the restart command `sleep 600` did not finish within restart_timeout (30 s) and was stopped' \
+        in run.msg, run.msg
+    assert 'but the web server serves the previous configuration on ports 80, 443' in run.msg, run.msg
+    assert run.result['rolled_back'] is True
+    # Without the deadline the two restarts (change, rollback) would take 20 minutes.
+    assert took < 300, took
+    assert snapshot(lab_box)['files'] == before['files']
+    assert served_sha256(lab_box.address, 443) == served
+    assert port_refuses(lab_box.address, 8443)
+    assert subprocess.run(['pgrep', '-f', 'sleep 600'], stdout=subprocess.DEVNULL, check=False).returncode == 1
+    info = run_module('starface_webserver_info', box_args(lab_box))
+    assert info.result['restart_required'] is False and info.result['pending_files'] == [], info.output
 
 
 # -- (3) the run is killed between write and commit -----------------------------------------------------------

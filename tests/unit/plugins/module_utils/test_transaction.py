@@ -37,14 +37,14 @@ BROKEN = 'HTTPS port 8443: connection refused'
 
 
 class Runner:
-    """A fake AnsibleModule.run_command: records calls, answers from a queue (default success)."""
+    """A fake _command.run_with_deadline: records calls, answers from a queue (default success)."""
 
     def __init__(self, *answers):
         self.answers = list(answers)
         self.calls = []
 
-    def __call__(self, args, use_unsafe_shell=False, check_rc=True):
-        self.calls.append((args, use_unsafe_shell, check_rc))
+    def __call__(self, command, timeout):
+        self.calls.append((command, timeout))
         return self.answers.pop(0) if self.answers else (0, '', '')
 
 
@@ -88,7 +88,7 @@ def make(box, runner=None, broken=(NEW,)):
     """Return (transaction, runner, verifier) wired with fakes."""
     runner = runner or Runner()
     verifier = Verifier(box, broken)
-    return Transaction(box, runner, now=lambda: NOW, wait=verifier.wait), runner, verifier
+    return Transaction(box, runner, now=lambda: NOW, wait=verifier.wait, clock=lambda: 1000.0), runner, verifier
 
 
 def read(path):
@@ -126,7 +126,7 @@ def test_stage_writes_journal_first_and_commit_cleans_up(box):
     assert transaction.pending_files() == [box.server_xml]
 
     assert transaction.restart_and_verify(verifier.expected) == [box.server_xml]
-    assert runner.calls == [('systemctl restart tomcat', True, False)]
+    assert runner.calls == [('systemctl restart tomcat', 42)]
     assert verifier.seen == [('127.0.0.1', NEW, 42)]
     assert read(box.server_xml) == NEW
     assert not os.path.exists(journal_path(box))
@@ -297,7 +297,7 @@ def test_restart_failure_rolls_back(box):
         'The failed configuration is kept in %s for inspection.' % failed)
     assert error.details['rolled_back'] is True
     assert error.details['failed_dir'] == failed
-    assert runner.calls == [('systemctl restart tomcat', True, False)] * 2
+    assert runner.calls == [('systemctl restart tomcat', 42)] * 2
     assert [seen[1] for seen in verifier.seen] == [OLD]
     assert (read(box.server_xml), mode_of(box.server_xml)) == (OLD, 0o640)
     assert (read(keystore), mode_of(keystore)) == (b'old keystore', 0o640)
@@ -307,6 +307,57 @@ def test_restart_failure_rolls_back(box):
     assert read(os.path.join(failed, 'server.xml')) == NEW
     assert {mode_of(os.path.join(failed, name)) for name in os.listdir(failed)} == {0o600}
     assert sorted(os.listdir(box.state_dir)) == ['failed-20261128T101500Z']
+
+
+def test_hung_restart_is_reported_as_a_timeout_and_rolled_back(box):
+    transaction, runner, verifier = make(box, Runner((None, 'stopping tomcat', '')))
+    transaction.stage(box.server_xml, NEW)
+    error = rejected(transaction, verifier)
+    assert str(error).startswith(
+        'The web server did not come back with the new configuration: the restart command `systemctl restart tomcat` '
+        'did not finish within restart_timeout (42 s) and was stopped with the processes it started: stopping tomcat. '
+        'The previous configuration was restored and the web server restarted'), str(error)
+    assert runner.calls == [('systemctl restart tomcat', 42)] * 2
+    assert read(box.server_xml) == OLD
+    assert transaction.pending() is None
+
+
+def test_rollback_restart_hangs_too_but_the_box_serves_the_originals(box):
+    transaction, runner, verifier = make(box, Runner((None, '', ''), (None, '', '')))
+    transaction.stage(box.server_xml, NEW)
+    error = rejected(transaction, verifier)
+    assert 'The previous configuration was restored; the restart for it failed too (the restart command ' \
+           '`systemctl restart tomcat` did not finish within restart_timeout (42 s) and was stopped with the ' \
+           'processes it started), but the web server serves the previous configuration on ports 80, 443.' \
+           in str(error), str(error)
+    assert error.details['rolled_back'] is True
+    assert [seen[1:] for seen in verifier.seen] == [(OLD, _transaction.SERVING_CHECK_SECONDS)]
+    assert read(box.server_xml) == OLD
+    assert transaction.pending() is None
+
+
+def test_rollback_restart_hangs_and_the_box_is_down_keeps_the_journal(box):
+    transaction, runner, verifier = make(box, Runner((None, '', ''), (None, '', '')), broken=(NEW, OLD))
+    transaction.stage(box.server_xml, NEW)
+    error = rejected(transaction, verifier)
+    assert 'ROLLBACK INCOMPLETE' in str(error) and 'did not finish within restart_timeout (42 s)' in str(error)
+    assert 'then run starface_restart (state: rolled_back) again' in str(error)
+    assert read(box.server_xml) == OLD
+    assert transaction.pending_files() == [box.server_xml]
+
+
+def test_restart_timeout_bounds_the_command_and_the_wait_together(box):
+    clock = [1000.0]
+
+    def slow_restart(command, timeout):
+        clock[0] += 30  # the command took 30 of the 42 seconds
+        return 0, '', ''
+
+    verifier = Verifier(box, broken=())
+    transaction = Transaction(box, slow_restart, now=lambda: NOW, wait=verifier.wait, clock=lambda: clock[0])
+    transaction.stage(box.server_xml, NEW)
+    assert transaction.restart_and_verify(verifier.expected) == [box.server_xml]
+    assert verifier.seen == [('127.0.0.1', NEW, 12.0)]
 
 
 def test_verification_failure_rolls_back(box):

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The restart command's runner: exit codes, output, and a deadline that ends the whole process group."""
+from __future__ import annotations
+
+import os
+import time
+
+from ansible_collections.telephony.starface.plugins.module_utils._command import run_with_deadline
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    with open('/proc/%d/stat' % pid) as handle:
+        return handle.read().split(') ')[-1][0] != 'Z'
+
+
+def test_exit_code_and_output():
+    assert run_with_deadline('echo out; echo err >&2; exit 3', 10) == (3, 'out\n', 'err\n')
+
+
+def test_success():
+    assert run_with_deadline('true', 10) == (0, '', '')
+
+
+def test_a_hanging_command_is_ended_with_what_it_started(tmp_path):
+    pid_file = tmp_path / 'child.pid'
+    started = time.monotonic()
+    rc, out, err = run_with_deadline('echo waiting; sleep 300 & echo $! > %s; wait' % pid_file, 1)
+    took = time.monotonic() - started
+    assert rc is None
+    assert out == 'waiting\n' and err == ''
+    assert took < 10, took
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(child), 'the command\'s background child %d still runs' % child
+
+
+def test_a_command_that_ignores_sigterm_is_killed():
+    started = time.monotonic()
+    rc, dummy, dummy = run_with_deadline("trap '' TERM; sleep 300 & wait; sleep 300", 1)
+    assert rc is None
+    assert time.monotonic() - started < 15
