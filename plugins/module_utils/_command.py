@@ -10,16 +10,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
-# After SIGTERM to the group, how long its processes get to end before SIGKILL, and how long
-# the output pipes may stay open after that (a process that left the group may hold them).
+# After SIGTERM to the group, how long its processes get to end before SIGKILL.
 TERM_GRACE = 5.0
-PIPE_GRACE = 2.0
 
 
-def _decode(data):
-    return (data or b'').decode('utf-8', 'replace')
+def _read(stream):
+    stream.seek(0)
+    return stream.read().decode('utf-8', 'replace')
 
 
 def _end_group(process):
@@ -35,27 +35,23 @@ def _end_group(process):
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
         pass  # nothing of the group was left
+    process.wait()
 
 
 def run_with_deadline(command, timeout):
     """Run a shell command; return (rc, stdout, stderr), rc None when it ran past timeout seconds.
 
     The command runs in a new session, so that on a time-out its whole process group (the shell
-    and what it started, a hanging systemctl for example) is ended, not only the shell.
+    and what it started, a hanging systemctl for example) is ended, not only the shell. Its
+    output goes to unnamed temporary files, not pipes: a restart command that leaves a daemon
+    running with its output attached (``catalina.sh start``) is done when the shell exits.
     """
-    process = subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _end_group(process)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                   start_new_session=True)
         try:
-            out, err = process.communicate(timeout=PIPE_GRACE)
+            rc = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            # Something outside the group still holds the pipes: stop reading.
-            process.stdout.close()
-            process.stderr.close()
-            process.wait()
-            out, err = b'', b''
-        return None, _decode(out), _decode(err)
-    return process.returncode, _decode(out), _decode(err)
+            _end_group(process)
+            rc = None
+        return rc, _read(out), _read(err)

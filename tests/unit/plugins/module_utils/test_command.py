@@ -48,3 +48,17 @@ def test_a_command_that_ignores_sigterm_is_killed():
     rc, dummy, dummy = run_with_deadline("trap '' TERM; sleep 300 & wait; sleep 300", 1)
     assert rc is None
     assert time.monotonic() - started < 15
+
+
+def test_a_command_that_leaves_a_daemon_with_its_output_attached_is_done_when_it_exits(tmp_path):
+    # Like `catalina.sh start`: the shell exits 0 and the daemon it started keeps stdout and
+    # stderr open. The command is done; the daemon is not ended (it is the new web server).
+    pid_file = tmp_path / 'daemon.pid'
+    rc, out, dummy = run_with_deadline('sleep 60 & echo $! > %s; echo started' % pid_file, 30)
+    daemon = int(pid_file.read_text())
+    try:
+        assert rc == 0
+        assert out == 'started\n'
+        assert alive(daemon), 'the daemon the command left running was ended'
+    finally:
+        os.kill(daemon, 9)
