@@ -54,7 +54,8 @@ options:
   state_dir:
     description:
       - Directory on the box (owner-only) for the change journal, the internal backups
-        and failed configurations kept for inspection.
+        and failed configurations kept for inspection. It is also the box's lock (see
+        O(lock_timeout)).
       - Defaults to C(.telephony.starface) below O(tomcat_base).
     type: path
   restart_command:
@@ -73,6 +74,18 @@ options:
         enabled port answers as configured and STARFACE answers C(/rest/login).
     type: int
     default: 300
+  lock_timeout:
+    description:
+      - Seconds to wait for another run that is changing the same box (the same O(state_dir))
+        before failing with a message that names it (PID, module, since when).
+      - Every module that changes the box or restarts its web server holds the box's lock from
+        its first read to its commit or rollback; check mode and
+        M(telephony.starface.starface_webserver_info) read without it. A lock whose run died
+        is free at once.
+      - The default lets a run wait out another run's restart and rollback with the default
+        O(restart_timeout).
+    type: int
+    default: 900
   verify_host:
     description:
       - Address on the box to check the ports on after a restart.

@@ -18,6 +18,7 @@ DEFAULT_KEYSTORE_PASSWORD = 'changeit'
 DEFAULT_ALIAS = 'tomcat'
 DEFAULT_KEY_PEM = 'ssl/tomcatkey.pem'
 DEFAULT_RESTART_COMMAND = 'systemctl restart tomcat'
+DEFAULT_LOCK_TIMEOUT = 900
 STATE_DIR_NAME = '.telephony.starface'
 
 
@@ -34,6 +35,7 @@ def box_argument_spec():
         state_dir=dict(type='path'),
         restart_command=dict(type='str', default=DEFAULT_RESTART_COMMAND),
         restart_timeout=dict(type='int', default=300),
+        lock_timeout=dict(type='int', default=DEFAULT_LOCK_TIMEOUT),
         verify_host=dict(type='str'),
     )
 
@@ -59,6 +61,12 @@ class Box:
         if self.restart_timeout < 1:
             raise StarfaceError('%s is not a number of seconds (1 or more) to wait for the web server'
                                 % self.restart_timeout, field='restart_timeout')
+        self.lock_timeout = params.get('lock_timeout')
+        if self.lock_timeout is None:
+            self.lock_timeout = DEFAULT_LOCK_TIMEOUT
+        if self.lock_timeout < 0:
+            raise StarfaceError('%s is not a number of seconds (0 or more) to wait for another run on this box'
+                                % self.lock_timeout, field='lock_timeout')
         self.verify_host = params.get('verify_host')
         self.keystore_path_option = params.get('keystore_path')
         self.keystore_password_option = params.get('keystore_password')

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 
 from ansible_collections.telephony.starface.plugins.module_utils import _chain, _keystore, _x509
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction, reason, write_atomic
 from ansible_collections.telephony.starface.plugins.module_utils._webserver import read_settings
 
 
@@ -96,19 +95,18 @@ def check_request_path(path):
                             field='path')
 
 
-def write_private(path, data):
-    """Write bytes to an owner-only file atomically (pending keys and requests)."""
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
-    handle, temp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
+def write_private(path, data, what, field='state_dir'):
+    """Write bytes to an owner-only file atomically (pending keys and requests); raise StarfaceError naming it.
+
+    On failure the file is as it was and no temporary file is left.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
     try:
-        os.fchmod(handle, 0o600)
-        os.write(handle, data)
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-    os.replace(temp, path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o700)
+        write_atomic(path, data, 0o600)
+    except OSError as exc:
+        raise StarfaceError('cannot write %s %s: %s.' % (what, path, reason(exc)), field=field)
 
 
 class Keystore:
@@ -256,12 +254,10 @@ class CertificateBase:
 
     def finish_pending(self, result):
         """Restart and verify a change an earlier run left pending, when restarting is allowed."""
-        if not self.transaction.pending():
-            return
         if self.params['restart'] and not self.module.check_mode:
-            self.transaction.restart_and_verify()
-            result.update(changed=True, restarted=True)
-        else:
+            if self.transaction.restart_and_verify():
+                result.update(changed=True, restarted=True)
+        elif self.transaction.changed_files():
             result['restart_required'] = True
 
     def drop_consumed_pending_key(self):
@@ -316,7 +312,8 @@ class Request(CertificateBase):
         params = self.params
         if params['key'] == 'current':
             return self.keystore.require_entry().private_key
-        if self.drop_consumed_pending_key():
+        dropped = self.drop_consumed_pending_key()
+        if dropped:
             result['changed'] = True
         pending = self.pending_key()
         if pending is not None and not params['force'] and self.key_fits(pending):
@@ -324,7 +321,12 @@ class Request(CertificateBase):
         result.update(changed=True, new_key=True)
         key = _x509.generate_private_key(params['key_type'], params['key_size'], params['curve'])
         if not self.module.check_mode:
-            write_private(self.pending_key_path, _x509.private_key_pem(key))
+            try:
+                write_private(self.pending_key_path, _x509.private_key_pem(key), 'the pending key')
+            except StarfaceError as err:
+                err.msg += (' The pending key of the certificate now served was removed before it.' if dropped
+                            else ' Nothing was changed.')
+                raise
             if os.path.exists(self.pending_csr_path):
                 os.remove(self.pending_csr_path)
         return key
@@ -352,7 +354,7 @@ class Request(CertificateBase):
             csr = _x509.create_csr(key, params['server_name'], names)
             result['changed'] = True
             if params['key'] == 'new' and not self.module.check_mode:
-                write_private(self.pending_csr_path, _x509.csr_pem(csr).encode('ascii'))
+                self.write_pending_request(csr, result)
         pem = _x509.csr_pem(csr)
         if params['path']:
             result['path'] = params['path']
@@ -363,13 +365,22 @@ class Request(CertificateBase):
         result.update(csr=pem, request=_x509.csr_facts(csr))
         return result
 
+    def write_pending_request(self, csr, result):
+        """Keep the request made from the pending key; on failure say what this run did write."""
+        try:
+            write_private(self.pending_csr_path, _x509.csr_pem(csr).encode('ascii'), 'the pending request')
+        except StarfaceError as err:
+            if result.get('new_key'):
+                err.msg += (' The new pending key %s was written before it; the next run makes its request.'
+                            % self.pending_key_path)
+            else:
+                err.msg += ' Nothing was changed.'
+            raise
+
     def write_request(self, pem):
         """Write the request to the file the user asked for, or raise StarfaceError naming the option."""
         path = self.params['path']
-        try:
-            write_private(path, pem.encode('ascii'))
-        except OSError as exc:
-            raise StarfaceError('cannot write the request to %s: %s.' % (path, exc.strerror or exc), field='path')
+        write_private(path, pem.encode('ascii'), 'the request to', field='path')
 
     def existing_request(self, key, names):
         """Return the kept pending request when it is for this key and these names, else None."""

@@ -11,6 +11,7 @@ import collections
 import datetime
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -119,6 +120,35 @@ def write_atomic(path, data, mode, owner=None):
         if not done:
             remove_file(temp)
     fsync_directory(directory)
+
+
+def temporary_name_re(name):
+    """Return the pattern of the temporary files write_atomic makes for a file called name (and its copies)."""
+    return re.compile(re.escape('.%s.' % name) + r'(?:.*\.)?[a-z0-9_]{8}\.tmp\Z')
+
+
+def remove_temporary_files(directory, names=None):
+    """Remove what write_atomic left in directory for these file names (any name: names None); return the paths.
+
+    Only call this holding the box's lock: then no run of ours is writing, and such a file is
+    what a killed run left behind (it may be a copy of key material).
+    """
+    patterns = [temporary_name_re(name) for name in names] if names is not None \
+        else [re.compile(r'\..+\.[a-z0-9_]{8}\.tmp\Z'), re.compile(r'\.tmp-[a-z0-9_]{8}\Z')]
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return []
+    removed = []
+    for entry in sorted(entries):
+        path = os.path.join(directory, entry)
+        if any(pattern.match(entry) for pattern in patterns) and os.path.isfile(path) and not os.path.islink(path):
+            try:
+                os.remove(path)
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
 
 
 def output_tail(text):
@@ -245,8 +275,69 @@ class Transaction:
         return journal
 
     def pending_files(self):
-        """Return the paths of the files changed but not yet restarted and verified."""
+        """Return the paths the journal lists: changed, or about to be, and not yet restarted and verified."""
         return [entry['path'] for entry in (self.pending() or {}).get('files', [])]
+
+    def changed_files(self):
+        """Return the paths the journal lists whose file differs from its original (reads only)."""
+        return [entry['path'] for entry in (self.pending() or {}).get('files', []) if not self.unchanged(entry)]
+
+    @staticmethod
+    def unchanged(entry):
+        """Return whether a journal entry's file is as it was before the change (a run stopped before writing it)."""
+        try:
+            current = read_state(entry['path'])
+            if entry['backup'] is None:
+                return current is None
+            if current is None:
+                return False
+            with open(entry['backup'], 'rb') as handle:
+                original = handle.read()
+        except OSError:
+            return False  # cannot tell: keep it, restart and verify or roll back as listed
+        return (current.data == original and '%04o' % current.mode == entry['mode']
+                and (current.uid, current.gid) == (entry['uid'], entry['gid']))
+
+    def settle(self):
+        """Drop the journal entries whose file is as it was; return the journal left, or None.
+
+        A run killed between listing a file and writing it leaves such an entry: there is
+        nothing of it to commit or roll back, and no restart is needed for it.
+        """
+        journal = self.pending()
+        if journal is None:
+            return None
+        same = [entry['path'] for entry in journal['files'] if self.unchanged(entry)]
+        if same:
+            try:
+                self.forget(same)
+            except OSError as exc:
+                raise StarfaceError('cannot update the journal of pending changes %s: %s'
+                                    % (self.journal_path, reason(exc)), field='state_dir')
+            journal = self.pending()
+        return journal
+
+    def remove_leftovers(self):
+        """Remove temporary files killed runs left next to the files the modules write; return their paths.
+
+        Call this only holding the box's lock (see _lock.BoxLock).
+        """
+        from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
+
+        try:
+            settings = ServerXml(read_text(self.box.server_xml, 'server_xml')).settings()
+        except StarfaceError:
+            settings = {}
+        keystore = self.box.resolve_keystore(settings)[0]
+        by_directory = collections.OrderedDict()
+        for path in (self.box.server_xml, self.box.web_xml, keystore, self.box.key_pem_path):
+            target = os.path.realpath(path)
+            by_directory.setdefault(os.path.dirname(target), []).append(os.path.basename(target))
+        removed = remove_temporary_files(self.box.state_dir)
+        for directory, names in by_directory.items():
+            if not same_path(directory, self.box.state_dir):
+                removed.extend(remove_temporary_files(directory, names))
+        return removed
 
     def new_journal(self):
         """Return an empty journal started now."""
@@ -445,24 +536,34 @@ class Transaction:
             return expected, [failure], None
         return expected, self.wait(host, expected, max(deadline - self.clock(), 0)), None
 
-    def restart_and_verify(self, expected_fn=None):
+    def restart_and_verify(self, expected_fn=None, always=False):
         """Restart the web server, verify everything pending and commit; on failure roll back and raise StarfaceError.
 
         ``expected_fn() -> (host, expected)`` describes what the box must serve (see
         ``_probe.check_box``), computed from the files as they are when called; the default
-        reads server.xml, web.xml and the keystore. Returns the committed paths ([] and no
-        restart when nothing is pending).
+        reads server.xml, web.xml and the keystore. Returns the committed paths: [] and no
+        restart when nothing changed is pending, unless ``always``.
         """
-        journal = self.pending()
-        if journal is None:
-            return []
+        journal = self.settle()
         expected_fn = expected_fn or self.default_expected
+        if journal is None:
+            if always:
+                self.restart_unchanged(expected_fn)
+            return []
         dummy, problems, dummy = self.restart_and_check(expected_fn)
         if problems:
             self.fail(journal, problems, expected_fn)
         self.commit(journal)
         self.undo = []
         return [entry['path'] for entry in journal['files']]
+
+    def restart_unchanged(self, expected_fn):
+        """Restart with nothing pending and verify the box serves its configuration; raise StarfaceError if not."""
+        dummy, problems, dummy = self.restart_and_check(expected_fn)
+        if problems:
+            raise StarfaceError('The web server did not come back after the restart: %s. No change was pending, so '
+                                'there is nothing to roll back: check the web server now (its service status and '
+                                'logs).' % joined(problems), details=dict(problems=problems))
 
     def fail(self, journal, problems, expected_fn):
         """Keep the failed files, restore the originals, restart, verify the old state; always raise StarfaceError."""
@@ -547,12 +648,14 @@ class Transaction:
                     pass  # a leftover backup is harmless: the next journal overwrites it
 
     def rollback(self, restart=True, expected_fn=None):
-        """Restore every original the journal lists; with restart, restart and verify the old state. Return the paths.
+        """Restore every changed original the journal lists; with restart, restart and verify the old state.
+
+        Returns the paths restored ([] and no restart when no listed file differs from its original).
 
         Used for crash recovery on demand: it undoes whatever an earlier run left pending.
         When the old state does not come back, StarfaceError says so and the journal stays.
         """
-        journal = self.pending()
+        journal = self.settle()
         if journal is None:
             return []
         paths = [entry['path'] for entry in journal['files']]

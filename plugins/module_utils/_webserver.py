@@ -159,13 +159,12 @@ class WebServer:
         result = dict(changed=False, settings=desired, restart_required=False,
                       diff=dict(before=before, after=desired))
 
-        pending = self.transaction.pending()
         if not server_changes and not web_change:
-            if pending and self.params['restart'] and not self.module.check_mode:
-                self.transaction.restart_and_verify()
-                result.update(changed=True, restarted=True,
-                              msg='finished a change an earlier run left pending: restarted and verified')
-            elif pending:
+            if self.params['restart'] and not self.module.check_mode:
+                if self.transaction.restart_and_verify():
+                    result.update(changed=True, restarted=True,
+                                  msg='finished a change an earlier run left pending: restarted and verified')
+            elif self.transaction.changed_files():
                 result['restart_required'] = True
             return result
 

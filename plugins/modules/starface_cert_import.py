@@ -145,12 +145,10 @@ restart_required:
   sample: false
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.telephony.starface.plugins.module_utils._certificate import Import, certificate_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._x509 import (
-    CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY)
+from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
 
 
 def main():
@@ -170,13 +168,7 @@ def main():
         mutually_exclusive=[('certificate', 'certificate_path'), ('root_certificate', 'root_certificate_path')],
         supports_check_mode=True,
     )
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        result = Import(module).run()
-    except StarfaceError as err:
-        module.fail_json(msg=str(err), **err.details)
-    module.exit_json(**result)
+    run_reconciler(module, 'starface_cert_import', lambda module: Import(module).run())
 
 
 if __name__ == '__main__':

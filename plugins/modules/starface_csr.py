@@ -200,13 +200,11 @@ restart_required:
   sample: false
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.telephony.starface.plugins.module_utils._certificate import (
     Request, SelfSigned, certificate_argument_spec)
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._x509 import (
-    CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY)
+from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
 
 
 def main():
@@ -228,14 +226,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        reconciler = SelfSigned if module.params['state'] == 'selfsigned' else Request
-        result = reconciler(module).run()
-    except StarfaceError as err:
-        module.fail_json(msg=str(err), **err.details)
-    module.exit_json(**result)
+    reconciler = SelfSigned if module.params['state'] == 'selfsigned' else Request
+    run_reconciler(module, 'starface_csr', lambda module: reconciler(module).run())
 
 
 if __name__ == '__main__':

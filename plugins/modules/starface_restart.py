@@ -22,6 +22,8 @@ description:
   - A change left pending by a run that was interrupted between writing and restarting is
     finished the same way.
   - With O(state=committed) (the default), nothing happens when nothing is pending.
+  - A file the journal lists that is as it was before the change (a run killed before
+    writing it) needs no restart; it is dropped from the journal and reported nowhere.
 author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
@@ -64,44 +66,53 @@ EXAMPLES = r'''
 
 RETURN = r'''
 committed_files:
-  description: The files whose pending changes were verified and committed.
+  description:
+    - The files whose pending changes were verified and committed.
+    - A file the journal lists but that is as it was before the change (a run stopped
+      before writing it) is dropped from the journal and not listed here.
   returned: always
   type: list
   elements: str
   sample: [/opt/tomcat/conf/server.xml]
 rolled_back_files:
-  description: The files restored to their state before the pending changes.
+  description:
+    - The files restored to their state before the pending changes (only files that
+      differed from their original).
   returned: when state is rolled_back
   type: list
   elements: str
   sample: []
+restarted:
+  description: Whether the web server was restarted and verified (in check mode, whether it would be).
+  returned: always
+  type: bool
+  sample: true
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 
 
 def run(module):
-    """Restart, verify and commit or roll back what is pending; return the result."""
+    """Restart, verify and commit or roll back what is pending; return what really happened."""
     transaction = Transaction(Box(module.params))
     state = module.params['state']
-    pending = transaction.pending_files()
-    result = dict(changed=False, committed_files=[])
-    if state == 'committed' and not pending:
-        return result
+    if module.check_mode:
+        # What the run would do.
+        changed = transaction.changed_files()
+        if state == 'rolled_back':
+            return dict(changed=bool(changed), restarted=bool(changed), committed_files=[], rolled_back_files=changed)
+        restarted = bool(changed) or state == 'restarted'
+        return dict(changed=restarted, restarted=restarted, committed_files=changed)
     if state == 'rolled_back':
-        result.update(rolled_back_files=pending, changed=bool(pending))
-        if pending and not module.check_mode:
-            transaction.rollback(restart=True)
-        return result
-    result['changed'] = True
-    if not module.check_mode:
-        transaction.restart_and_verify()
-        result['committed_files'] = pending
-    return result
+        restored = transaction.rollback(restart=True)
+        return dict(changed=bool(restored), restarted=bool(restored), committed_files=[], rolled_back_files=restored)
+    committed = transaction.restart_and_verify(always=state == 'restarted')
+    restarted = bool(committed) or state == 'restarted'
+    return dict(changed=restarted, restarted=restarted, committed_files=committed)
 
 
 def main():
@@ -109,11 +120,7 @@ def main():
     spec = box_argument_spec()
     spec.update(state=dict(type='str', choices=['committed', 'rolled_back', 'restarted'], default='committed'))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    try:
-        result = run(module)
-    except StarfaceError as err:
-        module.fail_json(msg=str(err), **err.details)
-    module.exit_json(**result)
+    run_reconciler(module, 'starface_restart', run, needs_cryptography=False)
 
 
 if __name__ == '__main__':

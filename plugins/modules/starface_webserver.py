@@ -148,18 +148,14 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
 from ansible_collections.telephony.starface.plugins.module_utils._webserver import WebServer, webserver_argument_spec
 
 
 def main():
     """Run the module."""
     module = AnsibleModule(argument_spec=webserver_argument_spec(), supports_check_mode=True)
-    try:
-        result = WebServer(module).run()
-    except StarfaceError as err:
-        module.fail_json(msg=str(err), **err.details)
-    module.exit_json(**result)
+    run_reconciler(module, 'starface_webserver', lambda module: WebServer(module).run(), needs_cryptography=False)
 
 
 if __name__ == '__main__':

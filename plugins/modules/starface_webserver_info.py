@@ -141,13 +141,11 @@ pending_request:
   sample: {subject: CN=pbx.example.com, subject_alt_names: ["DNS:pbx.example.com"]}
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.telephony.starface.plugins.module_utils._box import box_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.plugins.module_utils._info import read_info
-from ansible_collections.telephony.starface.plugins.module_utils._x509 import (
-    CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY)
+from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
 
 
 def main():
@@ -162,13 +160,8 @@ def main():
         ignore_ports=dict(type='list', elements='int', default=[50080, 50081]),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        result = read_info(module)
-    except StarfaceError as err:
-        module.fail_json(msg=str(err), **err.details)
-    module.exit_json(changed=False, **result)
+    run_reconciler(module, 'starface_webserver_info', lambda module: dict(read_info(module), changed=False),
+                   changes_box=False)
 
 
 if __name__ == '__main__':

@@ -550,3 +550,95 @@ def test_default_expectation_closes_ports_no_longer_served(box, fake_layers):
     assert host == '127.0.0.2'
     assert (expected['https_port'], expected['disabled_ports']) == (8443, [80, 443])
     assert expected['fingerprint_sha256'] == sha256_fingerprint(fake_layers)
+
+
+# -- honest results after a recovery -------------------------------------------------------------------------
+
+def list_without_writing(transaction, box, path):
+    """Do what a run killed between listing a file and writing it leaves: the entry and its backup, file as it was."""
+    journal = transaction.pending() or transaction.new_journal()
+    transaction.record(journal, path, _transaction.read_state(path))
+
+
+def test_a_listed_file_that_was_never_written_is_dropped_without_a_restart(box):
+    transaction, runner, verifier = make(box, broken=())
+    list_without_writing(transaction, box, box.server_xml)
+    assert transaction.pending_files() == [box.server_xml]
+    assert transaction.changed_files() == []
+    assert transaction.restart_and_verify(verifier.expected) == []
+    assert runner.calls == []
+    assert transaction.pending() is None
+    assert os.listdir(box.state_dir) == []
+
+
+def test_only_the_written_files_are_committed(box):
+    transaction, runner, verifier = make(box, broken=())
+    keystore = os.path.join(box.tomcat_base, 'ssl', 'tomcat.keystore')
+    list_without_writing(transaction, box, keystore)
+    transaction.stage(box.server_xml, NEW)
+    assert transaction.changed_files() == [box.server_xml]
+    assert transaction.restart_and_verify(verifier.expected) == [box.server_xml]
+    assert len(runner.calls) == 1
+    assert read(keystore) == b'old keystore'
+
+
+def test_a_file_whose_mode_changed_counts_as_changed(box):
+    transaction, dummy, dummy = make(box, broken=())
+    list_without_writing(transaction, box, box.server_xml)
+    os.chmod(box.server_xml, 0o600)
+    assert transaction.changed_files() == [box.server_xml]
+
+
+def test_rollback_of_files_never_written_restores_nothing_and_does_not_restart(box):
+    transaction, runner, verifier = make(box, broken=())
+    list_without_writing(transaction, box, box.server_xml)
+    assert transaction.rollback(restart=True, expected_fn=verifier.expected) == []
+    assert runner.calls == []
+    assert transaction.pending() is None
+
+
+def test_always_restarts_with_nothing_pending_and_verifies(box):
+    transaction, runner, verifier = make(box, broken=())
+    assert transaction.restart_and_verify(verifier.expected, always=True) == []
+    assert len(runner.calls) == 1
+    assert [config for dummy, config, dummy in verifier.seen] == [OLD]
+
+
+def test_always_restart_that_fails_says_there_is_nothing_to_roll_back(box):
+    transaction, dummy, verifier = make(box, broken=(OLD,))
+    with pytest.raises(StarfaceError) as caught:
+        transaction.restart_and_verify(verifier.expected, always=True)
+    assert str(caught.value) == ('The web server did not come back after the restart: %s. No change was pending, so '
+                                 'there is nothing to roll back: check the web server now (its service status and '
+                                 'logs).' % BROKEN)
+
+
+# -- temporary files a killed run left ----------------------------------------------------------------------
+
+def test_leftover_temporary_files_are_removed_and_nothing_else(box):
+    transaction, dummy, dummy = make(box)
+    os.makedirs(box.state_dir)
+    ssl = os.path.join(box.tomcat_base, 'ssl')
+    conf = os.path.join(box.tomcat_base, 'conf')
+    left = [os.path.join(ssl, '.tomcat.keystore.k3y_x9ab.tmp'),
+            os.path.join(conf, '.server.xml.2026-11-28@10:15:00~.abcdefgh.tmp'),
+            os.path.join(box.state_dir, '.backup-1.zz9z9z9z.tmp'),
+            os.path.join(box.state_dir, '.tmp-q1w2e3r4')]
+    kept = [os.path.join(ssl, '.other.keystore.abcdefgh.tmp'),   # not a file the modules write
+            os.path.join(conf, '.server.xml.tmp'),                # not write_atomic's name
+            os.path.join(conf, 'server.xml.2026-11-28@10:15:00~')]
+    for path in left + kept:
+        write(path, SECRET)
+    assert sorted(transaction.remove_leftovers()) == sorted(left)
+    assert [path for path in left + kept if os.path.exists(path)] == kept
+
+
+def test_write_atomic_leaves_no_temporary_file_when_the_write_fails(box, monkeypatch):
+    def full(handle):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(_transaction.os, 'fsync', full)
+    with pytest.raises(OSError):
+        _transaction.write_atomic(box.server_xml, NEW, 0o644)
+    assert read(box.server_xml) == OLD
+    assert sorted(os.listdir(os.path.dirname(box.server_xml))) == ['server.xml', 'web.xml']
