@@ -72,13 +72,27 @@ def test_two_runs_started_together_end_one_after_the_other_with_one_intact_journ
     assert lab_box.pid() == pid
 
 
-def test_a_run_waits_for_a_restart_in_progress_and_both_changes_serve(lab_box, tmp_path):
+def port_change_holding_the_lock(lab_box, tmp_path, restart_seconds):
+    """Start starface_webserver https_port=8443 with a slow restart; return it once it holds the box's lock."""
     slow = tmp_path / 'slow-restart'
-    slow.write_text('#!/bin/sh\nsleep 4\nexec %s\n' % lab_box.restart_command)
+    slow.write_text('#!/bin/sh\nsleep %d\nexec %s\n' % (restart_seconds, lab_box.restart_command))
     slow.chmod(0o755)
     ports = DirectRun('starface_webserver', dict(box_args(lab_box), https_port=8443, restart_command=str(slow)),
                       tmp_path / 'args')
-    time.sleep(1.5)
+    note = state_dir(lab_box) / 'lock'
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(note.read_text())['pid'] == ports.pid:
+                return ports
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError('starface_webserver (PID %d) did not take the lock within 60 s' % ports.pid)
+
+
+def test_a_run_waits_for_a_restart_in_progress_and_both_changes_serve(lab_box, tmp_path):
+    ports = port_change_holding_the_lock(lab_box, tmp_path, 3)
     certificate = DirectRun('starface_csr', selfsigned(lab_box, force=True), tmp_path / 'args')
     first, second = ports.finish(), certificate.finish()
     assert not first.failed and not second.failed, first.output + second.output
@@ -89,12 +103,7 @@ def test_a_run_waits_for_a_restart_in_progress_and_both_changes_serve(lab_box, t
 
 
 def test_a_run_refused_after_lock_timeout_names_the_holder_and_changes_nothing(lab_box, tmp_path):
-    slow = tmp_path / 'slow-restart'
-    slow.write_text('#!/bin/sh\nsleep 6\nexec %s\n' % lab_box.restart_command)
-    slow.chmod(0o755)
-    ports = DirectRun('starface_webserver', dict(box_args(lab_box), https_port=8443, restart_command=str(slow)),
-                      tmp_path / 'args')
-    time.sleep(1.5)
+    ports = port_change_holding_the_lock(lab_box, tmp_path, 10)
     refused = run_module('starface_csr', selfsigned(lab_box, force=True, lock_timeout=1))
     first = ports.finish()
     assert not first.failed, first.output
