@@ -502,8 +502,8 @@ class LabBox:
             return recorded
         return pids[0] if pids else None
 
-    def start(self, timeout: float = 60.0) -> int:
-        """Start Tomcat and wait until every configured port serves; returns the PID."""
+    def start(self, timeout: float = 60.0, wait: bool = True) -> int:
+        """Start Tomcat and wait until every configured port serves (unless not wait); returns the PID."""
         connectors = self.connectors()
         for connector in connectors:
             if connector.legacy:
@@ -517,6 +517,8 @@ class LabBox:
         launched = pid is None
         if launched:
             pid = self._launch()
+        if not wait:
+            return pid
         try:
             self._wait_ready(pid, connectors, log_offset, timeout)
         except LabError:
@@ -639,10 +641,10 @@ class LabBox:
             left = [pid for pid in left if is_alive(pid)]
         return left
 
-    def restart(self, timeout: float = 60.0) -> int:
+    def restart(self, timeout: float = 60.0, wait: bool = True) -> int:
         """Stop, then start; returns the new PID."""
         self.stop()
-        return self.start(timeout)
+        return self.start(timeout, wait)
 
     def status(self) -> dict:
         """Running state, ports, served certificate and memory of the box."""
@@ -729,6 +731,8 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument('--root', required=True, type=Path)
         command.add_argument('--timeout', type=float, default=60.0)
+        command.add_argument('--no-wait', dest='wait', action='store_false',
+                             help='return once the JVM runs, like systemctl; do not wait until it serves')
     for name, text in (('stop', 'stop Tomcat'), ('status', 'print the state as JSON'),
                        ('destroy', 'stop and remove the box')):
         commands.add_parser(name, help=text).add_argument('--root', required=True, type=Path)
@@ -753,10 +757,10 @@ def run_command(args: argparse.Namespace) -> int:
             box.root, config['server_name'], config['address'], box.restart_command))
     elif args.command in ('start', 'restart'):
         began = time.monotonic()
-        pid = box.start(args.timeout) if args.command == 'start' else box.restart(args.timeout)
+        pid = box.start(args.timeout, args.wait) if args.command == 'start' else box.restart(args.timeout, args.wait)
         ports = ', '.join(str(c.port) for c in box.connectors())
-        print('started {0}: pid {1}, ports {2} on {3}, ready in {4:.1f} s'.format(
-            box.root, pid, ports, box.address, time.monotonic() - began))
+        print('started {0}: pid {1}, ports {2} on {3}, {4} in {5:.1f} s'.format(
+            box.root, pid, ports, box.address, 'ready' if args.wait else 'launched', time.monotonic() - began))
     elif args.command == 'stop':
         stopped = box.stop()
         print('stopped {0}{1}'.format(box.root, ' (pid {0})'.format(
