@@ -74,6 +74,17 @@ options:
         enabled port answers as configured and STARFACE answers C(/rest/login).
     type: int
     default: 300
+  tomcat_log:
+    description:
+      - Tomcat's console log on the box, read from each restart on. When Tomcat writes that a
+        connector or the server failed to start (a port held by another program, a port its
+        user may not bind, a keystore it cannot open), the wait ends at once, the message
+        quotes Tomcat's words, and the change is rolled back.
+      - A relative path is below O(tomcat_base). A box that logs elsewhere (only to the
+        journal, for example) loses only this early end; the wait then runs up to
+        O(restart_timeout) as before.
+    type: path
+    default: logs/catalina.out
   lock_timeout:
     description:
       - Seconds to wait for another run that is changing the same box (the same O(state_dir))

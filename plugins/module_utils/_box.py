@@ -19,6 +19,7 @@ DEFAULT_ALIAS = 'tomcat'
 DEFAULT_KEY_PEM = 'ssl/tomcatkey.pem'
 DEFAULT_RESTART_COMMAND = 'systemctl restart tomcat'
 DEFAULT_LOCK_TIMEOUT = 900
+DEFAULT_TOMCAT_LOG = 'logs/catalina.out'
 STATE_DIR_NAME = '.telephony.starface'
 
 
@@ -35,6 +36,7 @@ def box_argument_spec():
         state_dir=dict(type='path'),
         restart_command=dict(type='str', default=DEFAULT_RESTART_COMMAND),
         restart_timeout=dict(type='int', default=300),
+        tomcat_log=dict(type='path', default=DEFAULT_TOMCAT_LOG),
         lock_timeout=dict(type='int', default=DEFAULT_LOCK_TIMEOUT),
         verify_host=dict(type='str'),
     )
@@ -55,6 +57,7 @@ class Box:
         self.state_dir = params.get('state_dir') or os.path.join(base, STATE_DIR_NAME)
         self.key_pem_path = params.get('key_pem_path') or os.path.join(base, DEFAULT_KEY_PEM)
         self.restart_command = params.get('restart_command') or DEFAULT_RESTART_COMMAND
+        self.tomcat_log = os.path.join(base, params.get('tomcat_log') or DEFAULT_TOMCAT_LOG)
         self.restart_timeout = params.get('restart_timeout')
         if self.restart_timeout is None:
             self.restart_timeout = 300

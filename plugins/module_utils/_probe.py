@@ -228,11 +228,20 @@ def check_box(host, expected, timeout=5.0):
     return problems
 
 
-def wait_for_box(host, expected, timeout, interval=0.5):
-    """Check the box until it is healthy or timeout seconds passed; return the last problems (empty = healthy)."""
+def wait_for_box(host, expected, timeout, interval=0.5, give_up=None):
+    """Check the box until it is healthy or timeout seconds passed; return the last problems (empty = healthy).
+
+    ``give_up() -> reason or None`` is asked after each failed check (Tomcat's log says it
+    cannot start, for example): a reason ends the wait at once and comes first in the problems.
+    """
     deadline = time.monotonic() + timeout
     while True:
         problems = check_box(host, expected, timeout=min(5.0, max(timeout, 0.5)))
-        if not problems or time.monotonic() >= deadline:
+        if not problems:
+            return problems
+        reason = give_up() if give_up else None
+        if reason:
+            return [reason] + problems
+        if time.monotonic() >= deadline:
             return problems
         time.sleep(interval)

@@ -20,6 +20,7 @@ import traceback
 from ansible_collections.telephony.starface.plugins.module_utils._command import run_with_deadline
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.plugins.module_utils._probe import sha256_fingerprint, wait_for_box
+from ansible_collections.telephony.starface.plugins.module_utils._tomcat_log import TomcatLog
 
 try:
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -528,13 +529,16 @@ class Transaction:
             host, expected = expected_fn()
         except StarfaceError as err:
             return None, ['the configuration cannot be checked: %s' % err], None
+        log = TomcatLog(self.box.tomcat_log)
+        log.mark()
         deadline = self.clock() + self.box.restart_timeout
         failure = self.restart(deadline)
         if failure:
             if serving_is_enough and not self.wait(host, expected, SERVING_CHECK_SECONDS):
                 return expected, [], failure
-            return expected, [failure], None
-        return expected, self.wait(host, expected, max(deadline - self.clock(), 0)), None
+            logged = log.failure()
+            return expected, [failure] + ([logged] if logged else []), None
+        return expected, self.wait(host, expected, max(deadline - self.clock(), 0), give_up=log.failure), None
 
     def restart_and_verify(self, expected_fn=None, always=False):
         """Restart the web server, verify everything pending and commit; on failure roll back and raise StarfaceError.

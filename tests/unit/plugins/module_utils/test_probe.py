@@ -358,3 +358,17 @@ def test_wait_for_box_reports_last_problems(closed_port):
                     force_https=False, fingerprint_sha256=None, disabled_ports=[])
     assert _probe.wait_for_box(HOST, expected, timeout=0, interval=0) == [
         'HTTP port %d: connection refused' % closed_port]
+
+
+def test_wait_for_box_ends_as_soon_as_give_up_names_a_reason(closed_port):
+    expected = dict(https_enabled=True, https_port=closed_port, fingerprint_sha256=None)
+    asked = []
+
+    def give_up():
+        asked.append(1)
+        return 'Tomcat logged: "Address already in use"' if len(asked) == 2 else None
+
+    problems = _probe.wait_for_box('127.0.0.1', expected, timeout=300, interval=0.01, give_up=give_up)
+    assert len(asked) == 2
+    assert problems[0] == 'Tomcat logged: "Address already in use"'
+    assert 'HTTPS port %d' % closed_port in problems[1]

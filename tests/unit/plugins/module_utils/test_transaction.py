@@ -64,10 +64,13 @@ class Verifier:
         return '127.0.0.1', dict(http_enabled=True, http_port=ports[0], https_enabled=True, https_port=ports[1],
                                  force_https=False, fingerprint_sha256=None, disabled_ports=[], config=config)
 
-    def wait(self, host, expected, timeout):
+    def wait(self, host, expected, timeout, give_up=None):
         """Answer like _probe.wait_for_box."""
         self.seen.append((host, expected['config'], timeout))
-        return [BROKEN] if expected['config'] in self.broken else []
+        if expected['config'] not in self.broken:
+            return []
+        reason = give_up() if give_up else None
+        return ([reason] if reason else []) + [BROKEN]
 
 
 @pytest.fixture(name='box')
@@ -642,3 +645,28 @@ def test_write_atomic_leaves_no_temporary_file_when_the_write_fails(box, monkeyp
         _transaction.write_atomic(box.server_xml, NEW, 0o644)
     assert read(box.server_xml) == OLD
     assert sorted(os.listdir(os.path.dirname(box.server_xml))) == ['server.xml', 'web.xml']
+
+
+def test_what_tomcat_logs_after_the_restart_is_quoted_and_what_it_logged_before_is_not(box):
+    log = os.path.join(box.tomcat_base, 'logs', 'catalina.out')
+    os.mkdir(os.path.dirname(log))
+    severe = ('02-Dec-2026 15:10:03.246 SEVERE [main] org.apache.catalina.util.LifecycleBase.handleSubClassException '
+              'Failed to initialize component [Connector["https-jsse-nio-127.0.0.1-%d"]]\n'
+              '\tCaused by: java.net.BindException: Address already in use\n')
+    write(log, (severe % 1111).encode())
+
+    def restart_that_logs(command, timeout):
+        with open(log, 'a') as stream:
+            stream.write(severe % 8443 if read(box.server_xml) == NEW else 'started\n')
+        return 0, '', ''
+
+    transaction, dummy, verifier = make(box, runner=restart_that_logs)
+    transaction.stage(box.server_xml, NEW)
+    with pytest.raises(StarfaceError) as caught:
+        transaction.restart_and_verify(verifier.expected)
+    assert caught.value.details['rolled_back']
+    first = caught.value.details['problems'][0]
+    assert first == ('Tomcat logged in %s: "Failed to initialize component [Connector["https-jsse-nio-127.0.0.1-8443"]]", '
+                     'caused by "java.net.BindException: Address already in use" (another program holds the port)' % log)
+    assert '1111' not in str(caught.value)
+    assert read(box.server_xml) == OLD
