@@ -10,6 +10,7 @@ from __future__ import annotations
 from ansible_collections.telephony.starface.plugins.module_utils import _x509
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck
 from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 
@@ -122,6 +123,27 @@ def phone_warning(current, desired):
     return None
 
 
+def new_ports(current, desired):
+    """Return (option, port) for each enabled connector port that Tomcat will open anew after this change."""
+    moved = desired['bind_address'] != current.get('bind_address')
+    found = []
+    for kind in ('http', 'https'):
+        enabled, port = desired['%s_enabled' % kind], desired['%s_port' % kind]
+        if enabled and (moved or not current.get('%s_enabled' % kind) or port != current.get('%s_port' % kind)):
+            found.append(('%s_port' % kind, port))
+    return found
+
+
+def check_ports_can_be_opened(box, current, desired, proc=None):
+    """Refuse, before any write, a new port another program holds or Tomcat's user may not bind."""
+    ports = new_ports(current, desired)
+    if not ports:
+        return
+    check = PortCheck(box.tomcat_base, proc)
+    for field, port in ports:
+        check.check(field, desired['bind_address'], port)
+
+
 def server_xml_changes(current, desired):
     """Return the ServerXml.render() changes for the desired settings (only what differs)."""
     changes = {}
@@ -168,6 +190,8 @@ class WebServer:
                 result['restart_required'] = True
             return result
 
+        if server_changes:
+            check_ports_can_be_opened(self.box, current, desired)
         warning = phone_warning(current, desired)
         if warning:
             self.module.warn(warning)

@@ -25,6 +25,10 @@ description:
     web server is restarted, and the module waits until every enabled port answers as
     configured. If that fails, the previous files are restored and the web server is
     restarted again.
+  - Before anything is written (in check mode too), a port Tomcat would open anew is
+    refused when another program listens on it (the message names it, from C(/proc)), or
+    when it is below C(net.ipv4.ip_unprivileged_port_start) and the running Tomcat's user
+    is not root and lacks C(CAP_NET_BIND_SERVICE).
   - Disabling HTTP or moving it off port 80 gives a warning. The STARFACE manual says
     this breaks, for example, the address book of SIP phones.
 author:

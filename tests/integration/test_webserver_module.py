@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 
 import pytest
@@ -102,19 +103,26 @@ def test_refusals_name_the_field_and_leave_files_unchanged(lab_box, options, fie
     assert config_hashes(lab_box) == hashes
 
 
-def test_taken_port_is_rolled_back_with_old_ports_serving(lab_box):
+@pytest.mark.parametrize('check_mode', [False, True], ids=['run', 'check-mode'])
+def test_taken_port_is_refused_before_any_write_naming_the_program(lab_box, check_mode):
+    # A port taken only after this check makes Tomcat fail at the restart: see the hardening
+    # test of Tomcat's log, where the change is rolled back.
     before = config_hashes(lab_box)
+    pid = lab_box.pid()
     blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     blocker.bind((lab_box.address, 8443))
     blocker.listen(5)
     try:
-        run = webserver(lab_box, https_port=8443)
+        run = run_module('starface_webserver', dict(box_args(lab_box), https_port=8443), check=check_mode)
     finally:
         blocker.close()
     assert run.failed, run.output
-    assert 'restored' in run.msg and 'failed-' in run.msg, run.msg
+    assert run.msg.startswith('https_port: port 8443 on %s is in use by PID %d (' % (lab_box.address, os.getpid())), \
+        run.msg
+    assert run.msg.endswith('Tomcat could not open it. Stop that program or choose another port. Nothing was '
+                            'changed.'), run.msg
     assert config_hashes(lab_box) == before
+    assert lab_box.pid() == pid
     assert served_sha256(lab_box.address, 443)
     assert get(lab_box.address, 80, '/', tls=False)[0] == 200
 
