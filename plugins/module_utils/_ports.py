@@ -149,8 +149,9 @@ def describe(process):
     """Return 'PID n (name: command line)' for a message, the command line shortened."""
     command = ' '.join(process.command.split())
     command = command if len(command) <= 120 else command[:117] + '...'
-    return 'PID %d (%s: %s)' % (process.pid, process.name, command) if command else 'PID %d (%s)' % (process.pid,
-                                                                                                  process.name)
+    if not command:
+        return 'PID %d (%s)' % (process.pid, process.name)
+    return 'PID %d (%s: %s)' % (process.pid, process.name, command)
 
 
 def user_name(uid):

@@ -44,8 +44,8 @@ class FakeProc:
     def process(self, pid, name, command, uid=0, caps=NO_CAPS, sockets=()):
         directory = self.root / str(pid)
         (directory / 'fd').mkdir(parents=True)
-        (directory / 'status').write_text('Name:\t%s\nUid:\t%d\t%d\t%d\t%d\nCapEff:\t%s\n' % (name, uid, uid, uid, uid,
-                                                                                             caps))
+        uids = '\t'.join([str(uid)] * 4)
+        (directory / 'status').write_text('Name:\t%s\nUid:\t%s\nCapEff:\t%s\n' % (name, uids, caps))
         (directory / 'cmdline').write_text('\0'.join(command) + '\0')
         for number, inode in enumerate(sockets, start=3):
             os.symlink('socket:[%s]' % inode, str(directory / 'fd' / str(number)))

@@ -10,20 +10,26 @@ import os
 from ansible_collections.telephony.starface.plugins.module_utils._tomcat_log import TomcatLog, startup_failure
 
 # Records as Debian's Tomcat 10.1.60 on OpenJDK 17 wrote them in a lab box's catalina.out.
+RECORD_STARTS = dict(
+    init='02-Dec-2026 15:10:03.244 INFO [main] org.apache.coyote.AbstractProtocol.init',
+    at_0246='02-Dec-2026 15:10:03.246 SEVERE [main] org.apache.catalina.util.LifecycleBase.handleSubClassException',
+    at_5628='02-Dec-2026 15:12:56.280 SEVERE [main] org.apache.catalina.util.LifecycleBase.handleSubClassException',
+    app='02-Dec-2026 15:10:04.100 SEVERE [main] org.apache.catalina.core.StandardContext.startInternal',
+)
 STARTED = '''\
-02-Dec-2026 15:10:03.244 INFO [main] org.apache.coyote.AbstractProtocol.init Initializing ProtocolHandler ["https-jsse-nio-127.0.9.1-8444"]
+{init} Initializing ProtocolHandler ["https-jsse-nio-127.0.9.1-8444"]
 02-Dec-2026 15:10:04.396 INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [961] milliseconds
-'''
+'''.format(**RECORD_STARTS)
 PORT_HELD = '''\
-02-Dec-2026 15:10:03.244 INFO [main] org.apache.coyote.AbstractProtocol.init Initializing ProtocolHandler ["https-jsse-nio-127.0.9.1-8444"]
-02-Dec-2026 15:10:03.246 SEVERE [main] org.apache.catalina.util.LifecycleBase.handleSubClassException Failed to initialize component [Connector["https-jsse-nio-127.0.9.1-8444"]]
+{init} Initializing ProtocolHandler ["https-jsse-nio-127.0.9.1-8444"]
+{at_0246} Failed to initialize component [Connector["https-jsse-nio-127.0.9.1-8444"]]
 \torg.apache.catalina.LifecycleException: Protocol handler initialization failed
 \t\tat org.apache.catalina.connector.Connector.initInternal(Connector.java:1045)
 \tCaused by: java.net.BindException: Address already in use
 \t\tat java.base/sun.nio.ch.Net.bind0(Native Method)
 \t\t... 13 more
 02-Dec-2026 15:10:03.247 INFO [main] org.apache.coyote.AbstractProtocol.init Initializing ProtocolHandler ["http-nio-127.0.9.1-50080"]
-'''
+'''.format(**RECORD_STARTS)
 # With -Dorg.apache.catalina.startup.EXIT_ON_INIT_FAILURE=true the JVM exits instead.
 PORT_HELD_EXIT = '''\
 02-Dec-2026 15:09:48.846 SEVERE [main] org.apache.catalina.startup.Bootstrap.main Error running command
@@ -35,7 +41,7 @@ PORT_HELD_EXIT = '''\
 \t\t... 13 more
 '''
 WRONG_PASSWORD = '''\
-02-Dec-2026 15:12:56.280 SEVERE [main] org.apache.catalina.util.LifecycleBase.handleSubClassException Failed to initialize component [Connector["https-jsse-nio-127.0.9.1-8443"]]
+{at_5628} Failed to initialize component [Connector["https-jsse-nio-127.0.9.1-8443"]]
 \torg.apache.catalina.LifecycleException: Protocol handler initialization failed
 \tCaused by: java.lang.IllegalArgumentException: Error creating SSLContext
 \t\t... 13 more
@@ -43,10 +49,10 @@ WRONG_PASSWORD = '''\
 \t\t... 20 more
 \tCaused by: java.security.UnrecoverableKeyException: Password verification failed
 \t\t... 28 more
-'''
+'''.format(**RECORD_STARTS)
 APP_ERROR = '''\
-02-Dec-2026 15:10:04.100 SEVERE [main] org.apache.catalina.core.StandardContext.startInternal One or more listeners failed to start. Full details will be found in the appropriate container log file
-'''
+{app} One or more listeners failed to start. Full details will be found in the appropriate container log file
+'''.format(**RECORD_STARTS)
 
 
 def test_a_port_held_by_another_program_is_quoted_with_its_cause_and_a_hint():
