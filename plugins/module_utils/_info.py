@@ -13,6 +13,7 @@ from ansible_collections.telephony.starface.plugins.module_utils import _probe, 
 from ansible_collections.telephony.starface.plugins.module_utils._certificate import (
     Keystore, PENDING_CSR, check_lifetime_options, renewal_reasons, utcnow, wanted_names)
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._ports import tomcat_facts
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box
 from ansible_collections.telephony.starface.plugins.module_utils._webserver import public_settings, read_settings
@@ -64,7 +65,7 @@ def read_info(module):
     pending_files = Transaction(box).pending_files()
     result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
                   restart_required=bool(pending_files), pending_files=pending_files,
-                  pending_request=pending_request(box, store))
+                  pending_request=pending_request(box, store), tomcat=tomcat_facts(box.tomcat_base))
     if module.params['probe'] and settings.get('https_enabled'):
         served = served_info(box.probe_host(settings), settings['https_port'])
         result['served'] = served

@@ -154,6 +154,27 @@ def describe(process):
     return 'PID %d (%s: %s)' % (process.pid, process.name, command)
 
 
+def may_bind_low_ports(proc, process):
+    """Return whether a process may bind ports below ip_unprivileged_port_start: root or CAP_NET_BIND_SERVICE."""
+    return process.uid == 0 or bool(proc.capabilities(process.pid) & (1 << CAP_NET_BIND_SERVICE))
+
+
+def tomcat_facts(tomcat_base, proc=None):
+    """Return what starface_webserver_info reports of the running Tomcat: PID, user, whether it may bind low ports."""
+    proc = proc or ProcView()
+    running = proc.tomcat_processes(tomcat_base)
+    facts = dict(running=bool(running), pid=None, user=None, uid=None, may_bind_low_ports=None,
+                 unprivileged_port_start=proc.unprivileged_port_start())
+    if running:
+        process = running[0]
+        try:
+            user = pwd.getpwuid(process.uid).pw_name
+        except KeyError:
+            user = None
+        facts.update(pid=process.pid, user=user, uid=process.uid, may_bind_low_ports=may_bind_low_ports(proc, process))
+    return facts
+
+
 def user_name(uid):
     """Return the user name of uid, or the uid when it has none."""
     try:
@@ -180,7 +201,7 @@ class PortCheck:
         if port >= start or not self.tomcat:
             return  # Tomcat not running: its user is not known here.
         process = self.tomcat[0]
-        if process.uid == 0 or self.proc.capabilities(process.pid) & (1 << CAP_NET_BIND_SERVICE):
+        if may_bind_low_ports(self.proc, process):
             return
         raise StarfaceError(
             'Tomcat runs as %s, which may not open port %d: ports below %d (net.ipv4.ip_unprivileged_port_start) '

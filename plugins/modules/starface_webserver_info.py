@@ -134,6 +134,36 @@ renewal:
   returned: when server_name is set
   type: dict
   sample: {needed: true, reasons: [self_signed]}
+tomcat:
+  description:
+    - The running Tomcat of this box (the JVM whose C(catalina.base) is O(tomcat_base)), read
+      from C(/proc).
+    - C(may_bind_low_ports) is whether its user may open ports below
+      C(unprivileged_port_start) (C(net.ipv4.ip_unprivileged_port_start)) itself, as root or
+      with C(CAP_NET_BIND_SERVICE). When it may not, ports such as 80 and 443 reach it through
+      NAT rules; null when Tomcat is not running.
+  returned: always
+  type: dict
+  contains:
+    running:
+      description: Whether a JVM of this box runs.
+      type: bool
+    pid:
+      description: Its process ID, or null.
+      type: int
+    user:
+      description: Its effective user's name (null when not running or the user has no name).
+      type: str
+    uid:
+      description: Its effective user ID, or null.
+      type: int
+    may_bind_low_ports:
+      description: Whether it may open ports below C(unprivileged_port_start), or null.
+      type: bool
+    unprivileged_port_start:
+      description: The lowest port an unprivileged user may open on this box.
+      type: int
+  sample: {running: true, pid: 2140, user: tomcat, uid: 992, may_bind_low_ports: false, unprivileged_port_start: 1024}
 pending_request:
   description: Facts of the pending certificate request, or null.
   returned: always

@@ -178,3 +178,8 @@ def test_info_reports_settings_and_served_certificate(lab_box):
     assert served['self_signed'] is True and served['common_name'] == lab_box.server_name
     assert info.result['drift'] is False
     assert 'changeit' not in info.output
+    # The direct-bind lab runs Tomcat as root: it binds 80 and 443 itself.
+    with open('/proc/sys/net/ipv4/ip_unprivileged_port_start') as stream:
+        start = int(stream.read())
+    assert info.result['tomcat'] == dict(running=True, pid=lab_box.pid(), user='root', uid=0,
+                                         may_bind_low_ports=True, unprivileged_port_start=start)

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck, ProcView, hex_address
+from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck, ProcView, hex_address, tomcat_facts
 from ansible_collections.telephony.starface.plugins.module_utils._webserver import new_ports
 
 HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n'
@@ -162,3 +162,19 @@ CURRENT = dict(http_enabled=True, http_port=80, https_enabled=True, https_port=4
 ])
 def test_only_ports_tomcat_opens_anew_are_checked(change, expected):
     assert new_ports(CURRENT, dict(CURRENT, **change)) == expected
+
+
+def test_tomcat_facts_name_the_running_jvm_its_user_and_its_right_to_low_ports(proc):
+    assert tomcat_facts(BASE, proc.view()) == dict(running=False, pid=None, user=None, uid=None,
+                                                   may_bind_low_ports=None, unprivileged_port_start=1024)
+    tomcat(proc, uid=0)
+    assert tomcat_facts(BASE, proc.view()) == dict(running=True, pid=700, user='root', uid=0,
+                                                   may_bind_low_ports=True, unprivileged_port_start=1024)
+
+
+def test_tomcat_facts_of_an_unprivileged_jvm_with_and_without_the_capability(proc):
+    tomcat(proc, uid=os.getuid() + 5000)
+    facts = tomcat_facts(BASE, proc.view())
+    assert (facts['user'], facts['uid'], facts['may_bind_low_ports']) == (None, os.getuid() + 5000, False)
+    (proc.root / '700' / 'status').write_text('Name:\tjava\nUid:\t998\t998\t998\t998\nCapEff:\t%s\n' % BIND_CAP)
+    assert tomcat_facts(BASE, proc.view())['may_bind_low_ports'] is True
