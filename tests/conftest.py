@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -84,9 +85,16 @@ def lab_box_factory(tmp_path):
                     '(or deselect the lab tests with -m "not lab")'.format(CATALINA_HOME))
     lease = AddressLease()
     boxes = []
+    # Tomcat running as another user (user=...) cannot reach pytest's owner-only tmp_path.
+    shared = []
 
     def make(http_port: int = 80, https_port: int = 443, start: bool = True, **options) -> LabBox:
-        box = LabBox(tmp_path / 'box-{0:02d}'.format(len(boxes) + 1))
+        parent = tmp_path
+        if options.get('user'):
+            parent = Path(tempfile.mkdtemp(prefix='starface-lab-user-'))
+            parent.chmod(0o755)
+            shared.append(parent)
+        box = LabBox(parent / 'box-{0:02d}'.format(len(boxes) + 1))
         boxes.append(box)
         ports = [http_port, https_port]
         if options.get('provisioning', True):
@@ -108,6 +116,8 @@ def lab_box_factory(tmp_path):
             except LabError as err:
                 errors.append(str(err))
         lease.release()
+        for parent in shared:
+            shutil.rmtree(str(parent), ignore_errors=True)
         if errors:
             pytest.fail('could not destroy lab boxes: {0}'.format('; '.join(errors)))
 

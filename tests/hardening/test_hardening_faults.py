@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -162,6 +163,26 @@ def test_hanging_restart_command_is_stopped_and_the_old_configuration_serves(lab
     assert subprocess.run(['pgrep', '-f', 'sleep 600'], stdout=subprocess.DEVNULL, check=False).returncode == 1
     info = run_module('starface_webserver_info', box_args(lab_box))
     assert info.result['restart_required'] is False and info.result['pending_files'] == [], info.output
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['run', 'check-mode'])
+def test_a_low_port_an_unprivileged_tomcat_cannot_open_is_refused_before_any_write(lab_box_factory, check_mode):
+    box = lab_box_factory(http_port=8080, https_port=8181, user='tomcat')
+    before = snapshot(box)
+    pid = box.pid()
+    run = run_module('starface_webserver', dict(box_args(box), https_port=443), check=check_mode)
+    assert run.failed and not unhandled(run), run.output
+    assert run.msg.startswith('https_port: Tomcat runs as tomcat (uid %d), which may not open port 443: ports below '
+                              % pwd.getpwnam('tomcat').pw_uid), run.msg
+    assert 'send the public port to it with a NAT rule' in run.msg and run.msg.endswith('Nothing was changed.')
+    assert ignoring_empty_state_dir(snapshot(box)) == ignoring_empty_state_dir(before)
+    assert box.pid() == pid
+    assert served_sha256(box.address, 8181)
+    # The same Tomcat takes a port of 1024 or more, and a new certificate, as the user it runs as.
+    moved = run_module('starface_webserver', dict(box_args(box), https_port=8443))
+    assert moved.changed and not moved.failed, moved.output
+    assert served_sha256(box.address, 8443) and port_refuses(box.address, 8181)
+    assert box.pid() != pid and os.stat('/proc/%d' % box.pid()).st_uid == pwd.getpwnam('tomcat').pw_uid
 
 
 GRAB_PORT = """#!/bin/sh

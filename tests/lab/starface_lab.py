@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import json
 import os
+import pwd
 import re
 import shlex
 import shutil
@@ -369,10 +370,11 @@ class LabBox:
 
     def create(self, address: str, http_port: int = 80, https_port: int = 443, server_name: str | None = None,
                sans=None, days: int = 365, style: str = 'current', force_https: bool = False,
-               provisioning: bool = True) -> dict:
+               provisioning: bool = True, user: str | None = None) -> dict:
         """Lay out a new box; returns its settings (lab.json)."""
         config = self._settings(address, http_port, https_port, server_name, sans, days, style, force_https,
                                 provisioning)
+        config['user'] = self._check_user(user)
         if self.root.exists() and any(self.root.iterdir()):
             raise LabError('{0} already exists and is not empty: destroy it first or choose another --root'
                            .format(self.root))
@@ -384,6 +386,22 @@ class LabBox:
             if not done:
                 shutil.rmtree(str(self.root), ignore_errors=True)
         return config
+
+    def _check_user(self, user: str | None) -> str | None:
+        """Refuse a Tomcat user that does not exist or cannot reach the box's directory."""
+        if user is None:
+            return None
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            raise LabError('--user {0!r}: no such user (Debian\'s tomcat10 package makes the user tomcat)'
+                           .format(user)) from None
+        for parent in reversed(self.root.resolve().parents):
+            if parent.exists() and not parent.stat().st_mode & 0o001:
+                raise LabError('--user {0}: {1} is not searchable by other users (mode {2:04o}), so Tomcat running as '
+                               '{0} could not reach the box: choose a --root outside it'
+                               .format(user, parent, parent.stat().st_mode & 0o7777))
+        return user
 
     def _settings(self, address, http_port, https_port, server_name, sans, days, style, force_https, provisioning):
         """Check the create options and return them as the box's settings."""
@@ -420,6 +438,19 @@ class LabBox:
             root=shlex.quote(str(self.root)), python=SYSTEM_PYTHON,
             tool=shlex.quote(str(Path(__file__).resolve()))), encoding='utf-8')
         self.restart_command.chmod(0o755)
+        if config['user']:
+            self._hand_over(config['user'])
+
+    def _hand_over(self, user: str) -> None:
+        """Give the box's Tomcat directory and run/ to user, as a STARFACE's /opt/tomcat belongs to tomcat."""
+        account = pwd.getpwnam(user)
+        for top in (self.root, self.base.parent):
+            top.chmod(0o755)
+        for top in (self.base, self.root / 'run'):
+            os.chown(str(top), account.pw_uid, account.pw_gid)
+            for directory, dirs, files in os.walk(str(top)):
+                for name in dirs + files:
+                    os.chown(os.path.join(directory, name), account.pw_uid, account.pw_gid)
 
     def _write_conf(self, config: dict) -> None:
         """conf/: Debian's files, with the box's connectors and, if asked, forced HTTPS."""
@@ -536,7 +567,14 @@ class LabBox:
         env = dict(os.environ, CATALINA_HOME=str(CATALINA_HOME), CATALINA_BASE=str(self.base),
                    CATALINA_PID=str(self.pid_file), CATALINA_OUT=str(self.catalina_out),
                    CATALINA_TMPDIR=str(self.base / 'temp'), JAVA_OPTS=JAVA_OPTS, CATALINA_OPTS='')
-        result = subprocess.run([str(CATALINA_HOME / 'bin' / 'catalina.sh'), 'start'], env=env,
+        command = [str(CATALINA_HOME / 'bin' / 'catalina.sh'), 'start']
+        user = self.config().get('user')
+        if user:
+            account = pwd.getpwnam(user)
+            env.update(HOME=account.pw_dir, USER=user, LOGNAME=user)
+            command = ['setpriv', '--reuid', str(account.pw_uid), '--regid', str(account.pw_gid), '--init-groups',
+                       '--'] + command
+        result = subprocess.run(command, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True, check=False, timeout=60)
         output = result.stdout.decode('utf-8', 'replace').strip()
@@ -725,6 +763,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument('--days', type=int, default=365)
     create.add_argument('--style', choices=('current', 'legacy'), default='current')
     create.add_argument('--force-https', action='store_true')
+    create.add_argument('--user', help='run Tomcat as this user (e.g. tomcat), as STARFACE does; ports of 1024 or '
+                        'more then, and a --root other users can reach')
     create.add_argument('--no-provisioning', dest='provisioning', action='store_false',
                         help='leave out the phone provisioning connectors 50080/50081')
     for name, text in (('start', 'start Tomcat and wait until it serves'), ('restart', 'stop, then start')):
@@ -752,7 +792,7 @@ def run_command(args: argparse.Namespace) -> int:
     box = LabBox(args.root)
     if args.command == 'create':
         config = box.create(args.address, args.http_port, args.https_port, args.server_name, args.san, args.days,
-                            args.style, args.force_https, args.provisioning)
+                            args.style, args.force_https, args.provisioning, args.user)
         print('created {0}: {1} on {2}, restart command {3}'.format(
             box.root, config['server_name'], config['address'], box.restart_command))
     elif args.command in ('start', 'restart'):
