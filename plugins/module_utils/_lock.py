@@ -58,7 +58,7 @@ class BoxLock:
         """Create the owner-only state directory when it is missing (its parent must exist)."""
         if os.path.isdir(self.state_dir):
             return
-        if os.path.lexists(self.state_dir):
+        if os.path.lexists(self.state_dir) and not os.path.isdir(self.state_dir):
             raise StarfaceError('%s is not a directory: it cannot hold the lock and the journal of pending changes. '
                                 'Nothing was changed.' % self.state_dir, field='state_dir')
         parent = os.path.dirname(os.path.abspath(self.state_dir))
@@ -80,6 +80,8 @@ class BoxLock:
         while True:
             self.make_state_dir()
             handle = self.open_directory()
+            if handle is None:
+                continue  # the holder removed its empty state directory just now: make it again
             if self.try_lock(handle):
                 if self.still_the_state_dir(handle):
                     self.handle = handle
@@ -100,19 +102,22 @@ class BoxLock:
         """Open the state directory for flock (not inherited by the commands this run starts)."""
         try:
             return os.open(self.state_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
         except OSError as exc:
             raise StarfaceError('cannot open the state directory %s to lock the box: %s. Nothing was changed.'
                                 % (self.state_dir, reason(exc)), field='state_dir')
 
-    @staticmethod
-    def try_lock(handle):
+    def try_lock(self, handle):
         """Take the lock without waiting; return whether it was free."""
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 return False
-            raise
+            os.close(handle)
+            raise StarfaceError('cannot lock the state directory %s: %s. Put state_dir on a local file system. '
+                                'Nothing was changed.' % (self.state_dir, reason(exc)), field='state_dir')
         return True
 
     def still_the_state_dir(self, handle):

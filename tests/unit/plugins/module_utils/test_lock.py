@@ -123,5 +123,6 @@ def test_the_lock_is_not_inherited_by_commands_the_run_starts(tmp_path):
     state = tmp_path / 'state'
     with BoxLock(str(state), 0, 'starface_webserver') as lock:
         assert os.readlink('/proc/self/fd/%d' % lock.handle) == str(state)
-        seen = subprocess.run(['readlink', '/proc/self/fd/%d' % lock.handle], stdout=subprocess.PIPE, check=False)
+        seen = subprocess.run(['readlink', '/proc/self/fd/%d' % lock.handle], stdout=subprocess.PIPE, check=False,
+                              close_fds=False)
         assert seen.stdout.decode().strip() != str(state)
