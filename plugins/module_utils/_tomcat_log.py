@@ -16,16 +16,20 @@ RECORD_RE = re.compile(r'^\d{2}-\w{3}-\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)? (?P<leve
 # keystore) or the whole server failed to come up. A web application's own errors are not here:
 # the check of /rest/login reports those.
 STARTUP_FAILURE_RE = re.compile(r'Failed to (?:initialize|start) component \[(?:Connector|StandardServer|StandardService)'
+                                r'|Failed to (?:initialize|start) connector'
                                 r'|Error running command|required Server component failed to start'
                                 r'|Protocol handler (?:initialization|start) failed')
+# The port at the end of a connector's name: Connector["https-jsse-nio-127.0.0.1-8443"], Connector[HTTP/1.1-8080].
+CONNECTOR_PORT_RE = re.compile(r'Connector\s*\[\s*"?[^\]"]*?-(\d+)"?\s*\]')
 # The JVM itself did not start.
 JVM_FAILURE_RE = re.compile(r'^(?:Error: Could not find or load main class .*|Error occurred during initialization '
                             r'of VM.*|Error: A JNI error has occurred.*)$')
 CAUSE_RE = re.compile(r'^\s*Caused by: (?P<cause>.+)$')
 EXCEPTION_RE = re.compile(r'^\s*(?P<cause>[\w$.]+(?:Exception|Error)(?::\s.*)?)$')
-HINTS = (
+# Hints for a connector that could not bind its port (a BindException among the causes).
+BIND_HINTS = (
     ('Address already in use', 'another program holds the port'),
-    ('Permission denied', "Tomcat's user may not bind ports below 1024"),
+    ('Permission denied', "Tomcat's user may not bind a port this low (below net.ipv4.ip_unprivileged_port_start)"),
 )
 # How much of the log one check reads at most (a start writes a few kilobytes).
 READ_LIMIT = 4 * 1024 * 1024
@@ -41,12 +45,20 @@ def quoted(text):
     return '"%s"' % text
 
 
-def startup_failure(text):
-    """Return why Tomcat did not start, quoting its log ``text``, or None when it names no such failure."""
+def startup_failure(text, ports=None):
+    """Return why Tomcat did not start, quoting its log ``text``, or None when it names no such failure.
+
+    With ``ports``, a connector's failure counts only when it is on one of them: a box may
+    have connectors of its own that fail on every start (an AJP connector without its
+    secret, say) while the ports that matter serve.
+    """
     lines = text.splitlines()
     for number, line in enumerate(lines):
         record = RECORD_RE.match(line)
         if record and record.group('level') == 'SEVERE' and STARTUP_FAILURE_RE.search(record.group('text')):
+            connector = CONNECTOR_PORT_RE.search(record.group('text'))
+            if ports is not None and connector and int(connector.group(1)) not in ports:
+                continue
             return what_tomcat_said(record.group('text'), causes(lines[number + 1:]))
         if JVM_FAILURE_RE.match(line.strip()):
             return what_tomcat_said(line, [])
@@ -71,8 +83,9 @@ def what_tomcat_said(text, found):
     said = quoted(text)
     if innermost:
         said += ', caused by %s' % ' and '.join(quoted(cause) for cause in innermost)
-    for words, hint in HINTS:
-        if any(words in cause for cause in [text] + innermost):
+    bind_errors = [cause for cause in [text] + found if 'BindException' in cause]
+    for words, hint in BIND_HINTS:
+        if any(words in cause for cause in bind_errors):
             said += ' (%s)' % hint
             break
     return said
@@ -112,9 +125,9 @@ class TomcatLog:
         except OSError:
             return ''
 
-    def failure(self):
-        """Return why Tomcat did not start, in its words from the log since the mark, or None."""
-        said = startup_failure(self.since_mark())
+    def failure(self, ports=None):
+        """Return why Tomcat did not start (on one of ``ports``, see startup_failure), in its words, or None."""
+        said = startup_failure(self.since_mark(), ports)
         if said is None:
             return None
         return 'Tomcat logged in %s: %s' % (self.path, said)

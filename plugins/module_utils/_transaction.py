@@ -509,7 +509,10 @@ class Transaction:
     def restart(self, deadline):
         """Run the restart command until the deadline; return None on success, else what went wrong."""
         command = self.box.restart_command
-        rc, out, err = self.run_command(command, max(deadline - self.clock(), 1))
+        try:
+            rc, out, err = self.run_command(command, max(deadline - self.clock(), 1))
+        except OSError as exc:
+            return 'the restart command `%s` could not be run: %s' % (command, reason(exc))
         tail = output_tail(err) or output_tail(out)
         if rc is None:
             return ('the restart command `%s` did not finish within restart_timeout (%d s) and was stopped with '
@@ -536,9 +539,11 @@ class Transaction:
         if failure:
             if serving_is_enough and not self.wait(host, expected, SERVING_CHECK_SECONDS):
                 return expected, [], failure
-            logged = log.failure()
+            logged = log.failure(served_ports(expected))
             return expected, [failure] + ([logged] if logged else []), None
-        return expected, self.wait(host, expected, max(deadline - self.clock(), 0), give_up=log.failure), None
+        ports = served_ports(expected)
+        return expected, self.wait(host, expected, max(deadline - self.clock(), 0),
+                                   give_up=lambda: log.failure(ports)), None
 
     def restart_and_verify(self, expected_fn=None, always=False):
         """Restart the web server, verify everything pending and commit; on failure roll back and raise StarfaceError.

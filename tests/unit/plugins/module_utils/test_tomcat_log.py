@@ -119,3 +119,29 @@ def test_a_missing_or_unreadable_log_tells_nothing(tmp_path):
     assert log.failure() is None
     (tmp_path / 'no-such.out').write_text(PORT_HELD)
     assert 'Address already in use' in log.failure()
+
+
+# As Tomcat 9 and 10 log an AJP connector without its secret (it keeps serving the others).
+AJP_WITHOUT_SECRET = '''\
+{at_0246} Failed to start component [Connector["ajp-nio-127.0.0.1-8009"]]
+\torg.apache.catalina.LifecycleException: Protocol handler start failed
+\tCaused by: java.lang.IllegalArgumentException: The AJP Connector is configured with secretRequired="true" but \
+the secret attribute is either null or "". This combination is not valid.
+'''.format(**RECORD_STARTS)
+UNREADABLE_KEYSTORE = '''\
+{at_5628} Failed to initialize component [Connector["https-jsse-nio-127.0.9.1-8443"]]
+\torg.apache.catalina.LifecycleException: Protocol handler initialization failed
+\tCaused by: java.io.FileNotFoundException: /opt/tomcat/ssl/tomcat.keystore (Permission denied)
+'''.format(**RECORD_STARTS)
+
+
+def test_a_connector_on_a_port_that_is_not_checked_does_not_end_the_wait():
+    assert startup_failure(AJP_WITHOUT_SECRET + STARTED, ports=[80, 8444]) is None
+    assert 'secretRequired' in startup_failure(AJP_WITHOUT_SECRET, ports=[8009])
+    assert 'Address already in use' in startup_failure(AJP_WITHOUT_SECRET + PORT_HELD, ports=[80, 8444])
+    assert startup_failure(PORT_HELD_EXIT, ports=[80]) is not None  # not a connector's record: the server failed
+
+
+def test_a_permission_problem_that_is_no_bind_error_gets_no_port_hint():
+    said = startup_failure(UNREADABLE_KEYSTORE)
+    assert said.endswith('"java.io.FileNotFoundException: /opt/tomcat/ssl/tomcat.keystore (Permission denied)"')
