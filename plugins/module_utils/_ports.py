@@ -11,6 +11,7 @@ import ipaddress
 import os
 import pwd
 import re
+import sys
 from collections import namedtuple
 
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
@@ -21,15 +22,18 @@ DEFAULT_UNPRIVILEGED_PORT_START = 1024
 SOCKET_LINK_RE = re.compile(r'^socket:\[(\d+)\]$')
 
 Listener = namedtuple('Listener', 'address port inode')
-Process = namedtuple('Process', 'pid uid name command')
+Process = namedtuple('Process', 'pid uid name command executable')
 
 
-def hex_address(text):
-    """Return the IP address of a /proc/net/tcp{,6} address field (host byte order words), as a string."""
+def hex_address(text, byteorder=sys.byteorder):
+    """Return the IP address of a /proc/net/tcp{,6} address field (32-bit words in host byte order), as a string."""
     raw = bytes.fromhex(text)
-    if len(raw) == 4:
-        return str(ipaddress.IPv4Address(raw[::-1]))
-    words = b''.join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    if byteorder == 'big':
+        words = raw
+    else:
+        words = b''.join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    if len(words) == 4:
+        return str(ipaddress.IPv4Address(words))
     address = ipaddress.IPv6Address(words)
     return str(address.ipv4_mapped or address)
 
@@ -86,7 +90,11 @@ class ProcView:
         except (KeyError, IndexError, ValueError):
             return None
         command = (self.read(str(pid), 'cmdline') or '').replace('\0', ' ').strip()
-        return Process(pid, uid, fields.get('Name', '').strip(), command)
+        try:
+            executable = os.readlink(self.path(str(pid), 'exe'))
+        except OSError:
+            executable = None
+        return Process(pid, uid, fields.get('Name', '').strip(), command, executable)
 
     def capabilities(self, pid):
         """Return the effective capability bits of a process (0 when unknown)."""
@@ -97,7 +105,7 @@ class ProcView:
         return 0
 
     def socket_owners(self, inodes):
-        """Return {socket inode: PID} for the sockets among inodes that a process of /proc holds."""
+        """Return {socket inode: set of PIDs} for the sockets among inodes that processes of /proc hold."""
         owners = {}
         for pid in self.processes():
             directory = self.path(str(pid), 'fd')
@@ -112,7 +120,7 @@ class ProcView:
                     continue
                 match = SOCKET_LINK_RE.match(link)
                 if match and match.group(1) in inodes:
-                    owners.setdefault(match.group(1), pid)
+                    owners.setdefault(match.group(1), set()).add(pid)
         return owners
 
     def unprivileged_port_start(self):
@@ -146,12 +154,10 @@ def conflicts(listener, address, port):
 
 
 def describe(process):
-    """Return 'PID n (name: command line)' for a message, the command line shortened."""
-    command = ' '.join(process.command.split())
-    command = command if len(command) <= 120 else command[:117] + '...'
-    if not command:
-        return 'PID %d (%s)' % (process.pid, process.name)
-    return 'PID %d (%s: %s)' % (process.pid, process.name, command)
+    """Return 'PID n (name, executable)' for a message: not its command line, which may hold a secret."""
+    if process.executable:
+        return 'PID %d (%s, %s)' % (process.pid, process.name, process.executable)
+    return 'PID %d (%s)' % (process.pid, process.name)
 
 
 def may_bind_low_ports(proc, process):
@@ -216,11 +222,14 @@ class PortCheck:
             return
         owners = self.proc.socket_owners(set(listener.inode for listener in held))
         tomcat = set(process.pid for process in self.tomcat)
-        others = [owners.get(listener.inode) for listener in held if owners.get(listener.inode) not in tomcat]
+        # A socket Tomcat holds (with its wrapper, say) is let go when it restarts.
+        others = [owners.get(listener.inode, set()) for listener in held
+                  if not owners.get(listener.inode, set()) & tomcat]
         if not others:
-            return  # Tomcat holds it now and lets it go when it restarts.
+            return
         where = 'port %d%s' % (port, '' if is_any(address) else ' on %s' % address)
-        pid = next((pid for pid in others if pid is not None), None)
+        named = [min(pids) for pids in others if pids]
+        pid = min(named) if named else None
         process = self.proc.process(pid) if pid is not None else None
         holder = describe(process) if process else 'a program this run cannot name (not visible in /proc)'
         raise StarfaceError('%s is in use by %s: Tomcat could not open it. Stop that program or choose another '

@@ -47,6 +47,7 @@ class FakeProc:
         uids = '\t'.join([str(uid)] * 4)
         (directory / 'status').write_text('Name:\t%s\nUid:\t%s\nCapEff:\t%s\n' % (name, uids, caps))
         (directory / 'cmdline').write_text('\0'.join(command) + '\0')
+        os.symlink('/usr/bin/' + name, str(directory / 'exe'))
         for number, inode in enumerate(sockets, start=3):
             os.symlink('socket:[%s]' % inode, str(directory / 'fd' / str(number)))
 
@@ -72,7 +73,12 @@ def tomcat(proc, uid=0, caps=NO_CAPS, sockets=()):
     ('00000000000000000000000001000000', '::1'),
 ])
 def test_proc_net_addresses_are_read_in_host_byte_order(text, expected):
-    assert hex_address(text) == expected
+    assert hex_address(text, 'little') == expected
+
+
+def test_on_a_big_endian_box_the_words_are_read_as_they_are():
+    assert hex_address('7F000064', 'big') == '127.0.0.100'
+    assert hex_address('0000000000000000000000000000' + '0001', 'big') == '::1'
 
 
 def test_a_port_another_program_listens_on_is_refused_naming_it(proc):
@@ -82,9 +88,23 @@ def test_a_port_another_program_listens_on_is_refused_naming_it(proc):
     with pytest.raises(StarfaceError) as caught:
         PortCheck(BASE, proc.view()).check('https_port', '127.0.0.100', 8443)
     assert caught.value.field == 'https_port'
-    assert caught.value.msg == ('port 8443 on 127.0.0.100 is in use by PID 4242 (python3: python3 -m http.server '
-                                '8443): Tomcat could not open it. Stop that program or choose another port. Nothing '
-                                'was changed.')
+    assert caught.value.msg == ('port 8443 on 127.0.0.100 is in use by PID 4242 (python3, /usr/bin/python3): Tomcat '
+                                'could not open it. Stop that program or choose another port. Nothing was changed.')
+
+
+def test_the_holders_command_line_is_not_quoted_it_may_hold_a_secret(proc):
+    proc.listen('6400007F', 8443, '5001')
+    proc.process(4242, 'java', ['java', '-Dpassword=hunter2', '-jar', 'other.jar'], sockets=['5001'])
+    with pytest.raises(StarfaceError) as caught:
+        PortCheck(BASE, proc.view()).check('https_port', '127.0.0.100', 8443)
+    assert 'hunter2' not in caught.value.msg and 'PID 4242 (java, /usr/bin/java)' in caught.value.msg
+
+
+def test_a_socket_tomcat_shares_with_its_wrapper_is_no_conflict(proc):
+    proc.listen('6400007F', 8443, '5001')
+    proc.process(600, 'jsvc', ['jsvc', '-user', 'tomcat'], sockets=['5001'])
+    tomcat(proc, sockets=['5001'])
+    PortCheck(BASE, proc.view()).check('https_port', '127.0.0.100', 8443)
 
 
 def test_a_wildcard_listener_on_either_side_conflicts_and_another_address_does_not(proc):
