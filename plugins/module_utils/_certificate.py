@@ -247,8 +247,8 @@ class CertificateBase:
         for path, data in files:
             self.transaction.stage(path, data, mode=0o600)
         if self.params['restart']:
-            self.transaction.restart_and_verify()
-            result['restarted'] = True
+            # Nothing to restart when this run only put back what a pending change had altered.
+            result['restarted'] = bool(self.transaction.restart_and_verify())
         else:
             result['restart_required'] = True
 

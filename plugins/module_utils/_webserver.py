@@ -209,8 +209,8 @@ class WebServer:
         for path, text in files:
             self.transaction.stage(path, text.encode('utf-8'))
         if self.params['restart']:
-            self.transaction.restart_and_verify()
-            result['restarted'] = True
+            # Nothing to restart when this run only put back what a pending change had altered.
+            result['restarted'] = bool(self.transaction.restart_and_verify())
         else:
             result['restart_required'] = True
         return result

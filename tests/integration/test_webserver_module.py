@@ -183,3 +183,16 @@ def test_info_reports_settings_and_served_certificate(lab_box):
         start = int(stream.read())
     assert info.result['tomcat'] == dict(running=True, pid=lab_box.pid(), user='root', uid=0,
                                          may_bind_low_ports=True, unprivileged_port_start=start)
+
+
+def test_putting_back_a_pending_change_needs_no_restart_and_says_so(lab_box):
+    before = config_hashes(lab_box)
+    pid = lab_box.pid()
+    assert webserver(lab_box, https_port=8443, restart=False).changed
+    back = webserver(lab_box, https_port=443)
+    assert back.changed and not back.failed, back.output
+    assert back.result['restarted'] is False, back.output
+    assert config_hashes(lab_box) == before
+    assert lab_box.pid() == pid
+    info = run_module('starface_webserver_info', box_args(lab_box))
+    assert info.result['pending_files'] == [] and info.result['restart_required'] is False, info.output
