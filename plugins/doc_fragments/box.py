@@ -56,7 +56,8 @@ options:
       - Directory on the box (owner-only) for the change journal, the internal backups
         and failed configurations kept for inspection. It is also the box's lock (see
         O(lock_timeout)).
-      - Defaults to C(.telephony.starface) below O(tomcat_base).
+      - Defaults to C(.telephony.starface) below O(tomcat_base). Its parent directory must
+        exist; the directory itself is made (mode 0700) when missing.
     type: path
   restart_command:
     description:
@@ -77,9 +78,9 @@ options:
   tomcat_log:
     description:
       - Tomcat's console log on the box, read from each restart on. When Tomcat writes that a
-        connector or the server failed to start (a port held by another program, a port its
-        user may not bind, a keystore it cannot open), the wait ends at once, the message
-        quotes Tomcat's words, and the change is rolled back.
+        connector on one of the checked ports or the server failed to start (a port held by
+        another program, a port its user may not bind, a keystore it cannot open), the wait
+        ends at once, the message quotes Tomcat's words, and the change is rolled back.
       - A relative path is below O(tomcat_base). A box that logs elsewhere (only to the
         journal, for example) loses only this early end; the wait then runs up to
         O(restart_timeout) as before.
