@@ -56,16 +56,23 @@ def pending_request(box, keystore):
     return _x509.csr_facts(csr)
 
 
+def web_root(box, server):
+    """Return the absolute folder Tomcat serves at /, from server.xml (None when it names no Host)."""
+    folder = server.web_root()
+    return os.path.normpath(os.path.join(box.tomcat_base, folder)) if folder else None
+
+
 def read_info(module):
     """Return everything starface_webserver_info reports."""
     box = Box(module.params)
-    dummy, dummy, settings = read_settings(box, module.params.get('ignore_ports'))
+    server, dummy, settings = read_settings(box, module.params.get('ignore_ports'))
     store = Keystore(box, settings)
     keystore = keystore_info(store)
     pending_files = Transaction(box).pending_files()
     result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
                   restart_required=bool(pending_files), pending_files=pending_files,
-                  pending_request=pending_request(box, store), tomcat=tomcat_facts(box.tomcat_base))
+                  pending_request=pending_request(box, store), tomcat=tomcat_facts(box.tomcat_base),
+                  web_root=web_root(box, server))
     if module.params['probe'] and settings.get('https_enabled'):
         served = served_info(box.probe_host(settings), settings['https_port'])
         result['served'] = served

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -356,6 +357,30 @@ class ServerXml:
                                 'the connector it held by hand, or remove the comment'
                                 % (self.name, _line(self.text, node.start), DISABLED_MARKER), field='server_xml')
         return text
+
+    def web_root(self):
+        """Return the folder the default Host serves at ``/``, as server.xml says (relative to CATALINA_BASE or absolute).
+
+        The Host is the Engine's ``defaultHost`` (else the first Host); a ``<Context>`` in it
+        with path "" or "/" gives the folder by its ``docBase`` (relative to the Host's
+        ``appBase``); without one, Tomcat serves ``<appBase>/ROOT``. Context files in
+        conf/Catalina/<host>/ are not read.
+        """
+        engines = _elements(self._service, 'Engine')
+        if not engines:
+            return None
+        engine = engines[0]
+        hosts = _elements(engine, 'Host')
+        if not hosts:
+            return None
+        default = _attribute_values(self.text, engine).get('defaultHost')
+        host = next((node for node in hosts if _attribute_values(self.text, node).get('name') == default), hosts[0])
+        app_base = _attribute_values(self.text, host).get('appBase') or 'webapps'
+        for context in _elements(host, 'Context'):
+            values = _attribute_values(self.text, context)
+            if values.get('path', '') in ('', '/') and values.get('docBase'):
+                return os.path.join(app_base, values['docBase'])
+        return os.path.join(app_base, 'ROOT')
 
     @staticmethod
     def _pick(connectors):

@@ -164,6 +164,15 @@ tomcat:
       description: The lowest port an unprivileged user may open on this box.
       type: int
   sample: {running: true, pid: 2140, user: tomcat, uid: 992, may_bind_low_ports: false, unprivileged_port_start: 1024}
+web_root:
+  description:
+    - The folder Tomcat serves at C(/), read from C(server.xml). It is the C(docBase) of
+      the default Host's root C(<Context>) (relative to the Host's C(appBase)), else
+      C(<appBase>/ROOT). Context files in C(conf/Catalina/<host>/) are not read.
+    - Null when C(server.xml) names no Host.
+  returned: always
+  type: str
+  sample: /opt/tomcat/webapps/localhost/starface
 pending_request:
   description: Facts of the pending certificate request, or null.
   returned: always

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -183,6 +184,13 @@ def test_info_reports_settings_and_served_certificate(lab_box):
         start = int(stream.read())
     assert info.result['tomcat'] == dict(running=True, pid=lab_box.pid(), user='root', uid=0,
                                          may_bind_low_ports=True, unprivileged_port_start=start)
+    # The folder reported is the one served at /: a file put there is fetched over HTTP.
+    assert info.result['web_root'] == str(lab_box.base / 'webapps' / 'ROOT')
+    probe = Path(info.result['web_root']) / 'web-root-probe.txt'
+    probe.write_text('served from the web root\n')
+    status, dummy, body = get(lab_box.address, 80, '/web-root-probe.txt', tls=False)
+    assert (status, body) == (200, 'served from the web root\n')
+    probe.unlink()
 
 
 def test_putting_back_a_pending_change_needs_no_restart_and_says_so(lab_box):

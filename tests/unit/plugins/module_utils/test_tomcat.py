@@ -714,3 +714,35 @@ def test_web_xml_refused(text, message):
         WebXml(text)
     assert err.value.field == 'web_xml'
     assert message in err.value.msg
+
+
+AUDITED_HOST = '''<?xml version="1.0" encoding="UTF-8"?>
+<Server port="8005" shutdown="SHUTDOWN">
+  <Service name="Catalina">
+    <Connector port="8080" protocol="HTTP/1.1" redirectPort="443"/>
+    <Engine name="Catalina" defaultHost="localhost">
+      <Host name="other" appBase="elsewhere"/>
+      <Host name="localhost" appBase="webapps/localhost" unpackWARs="false" autoDeploy="false">
+        <Context path="/manager" docBase="/usr/share/tomcat/manager"/>
+        <Context path="" docBase="starface" reloadable="false"/>
+      </Host>
+    </Engine>
+  </Service>
+</Server>
+'''
+
+
+@pytest.mark.parametrize('text, expected', [
+    (AUDITED_HOST, 'webapps/localhost/starface'),
+    (AUDITED_HOST.replace('docBase="starface"', 'docBase="/srv/starface"'), '/srv/starface'),
+    (AUDITED_HOST.replace('<Context path="" docBase="starface" reloadable="false"/>', ''), 'webapps/localhost/ROOT'),
+    (AUDITED_HOST.replace(' appBase="webapps/localhost"', ''), 'webapps/starface'),
+    (AUDITED_HOST.replace('defaultHost="localhost"', 'defaultHost="nowhere"'), 'elsewhere/ROOT'),
+], ids=['root-context', 'absolute-docbase', 'no-root-context', 'default-appbase', 'first-host'])
+def test_web_root_is_the_folder_the_default_host_serves_at_slash(text, expected):
+    assert ServerXml(text).web_root() == expected
+
+
+def test_web_root_of_the_tomcat10_fixture_is_webapps_root():
+    with open(os.path.join(FIXTURES, 'starface-server.xml'), 'rb') as stream:
+        assert ServerXml(stream.read()).web_root() == 'webapps/ROOT'
