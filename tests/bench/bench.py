@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / 'tests'), str(REPO / '.build' / 'collections')]
 
 # pylint: disable=wrong-import-position
-from hardening.boxstate import RestartCounter  # noqa: E402
+from hardening.boxstate import PortGrabbingRestart, RestartCounter  # noqa: E402
 from integration.clients import served_sha256  # noqa: E402
 from integration.openssl_ca import OpensslCa  # noqa: E402
 from integration.runner import ansible_env, box_args  # noqa: E402
@@ -42,6 +42,8 @@ FLOOR_TARGET = 1.3
 FIRST_BATCH = 1
 BATCH = 5
 SCALES = (5, 10, 20)
+FAIL_FAST_PORT = 8443
+FAIL_FAST_TIMEOUT = 300
 JAVA_PROGRAMS = ('java', 'keytool', 'javac', 'jshell')
 MAX_RSS_RE = re.compile(r'Maximum resident set size \(kbytes\): (\d+)')
 EXECVE_RE = re.compile(r'execve\("([^"]+)"')
@@ -335,6 +337,27 @@ def scaling(bench: Bench, runs: int, log: Path) -> list:
     return rows
 
 
+def fail_fast(bench: Bench, log: Path) -> dict:
+    """A port change whose new port another program takes at the restart: how soon the rollback comes."""
+    box = bench.boxes[-1]
+    directory = bench.work / 'fail-fast'
+    directory.mkdir()
+    restart = PortGrabbingRestart(box, FAIL_FAST_PORT, directory)
+    try:
+        done = run_timed(ad_hoc('telephony.starface.starface_webserver', dict(
+            box_args(box), https_port=FAIL_FAST_PORT, restart_command=str(restart.command),
+            restart_timeout=FAIL_FAST_TIMEOUT)), log)
+    finally:
+        restart.release()
+    lines = [line for line in done['output'].splitlines() if line.startswith('RESULT ')]
+    result = json.loads(lines[-1][7:]) if lines else {}
+    calls = restart.calls()
+    return dict(seconds=done['seconds'], timeout=FAIL_FAST_TIMEOUT, port=FAIL_FAST_PORT,
+                restart_to_rollback=calls[1] - calls[0] if len(calls) > 1 else None,
+                rolled_back=result.get('rolled_back') is True, quoted='Tomcat logged in' in result.get('msg', ''),
+                serving=served_sha256(box.address, 443) is not None)
+
+
 def memory(bench: Bench) -> dict:
     """RSS of the boxes' JVMs in MiB."""
     rss = [box.status()['rss_kib'] / 1024.0 for box in bench.boxes]
@@ -446,6 +469,20 @@ def scaling_section(rows: list, runs: int) -> list:
     return lines
 
 
+def fail_fast_section(fast: dict) -> list:
+    """The restart whose new port another program took."""
+    gap = '-' if fast['restart_to_rollback'] is None else '%.1f' % fast['restart_to_rollback']
+    return ['## A restart that fails', '',
+            'starface_webserver moves HTTPS to port %d with `restart_timeout: %d`; the restart command lets another '
+            'program take that port first and returns at once, as `systemctl restart` does (tests/hardening/'
+            'boxstate.py, PortGrabbingRestart). Tomcat logs the bind error; the module reads it from '
+            '`catalina.out`, ends the wait and rolls back.' % (fast['port'], fast['timeout']), '',
+            '| restart to rollback restart s | whole run s | restart_timeout s | rolled back | Tomcat quoted | '
+            'serving again |', '| ---: | ---: | ---: | --- | --- | --- |',
+            '| %s | %.1f | %d | %s | %s | %s |' % (gap, fast['seconds'], fast['timeout'], yes_no(fast['rolled_back']),
+                                                   yes_no(fast['quoted']), yes_no(fast['serving']))]
+
+
 def memory_section(rss: dict, facts: dict) -> list:
     """Memory of the boxes, and where the boxes were."""
     return ['## Memory', '',
@@ -462,7 +499,8 @@ def report(facts: dict) -> str:
              'machine, or other work on this one, gives other numbers.' % facts['machine']['date'])
     sections = [['# Benchmarks', '', intro], machine_section(facts['machine']), overhead_section(facts['overhead']),
                 fleet_section(facts['fleet'], facts['machine']['cpus']),
-                scaling_section(facts['scaling'], facts['scaling_runs']), memory_section(facts['memory'], facts)]
+                scaling_section(facts['scaling'], facts['scaling_runs']), fail_fast_section(facts['fail_fast']),
+                memory_section(facts['memory'], facts)]
     return '\n\n'.join('\n'.join(section) for section in sections) + '\n'
 
 
@@ -490,6 +528,10 @@ def table(facts: dict) -> str:
     for row in facts['scaling']:
         figure = '%.2fx (%.1f s)' % (row['ratio'], row['role'])
         rows.append(('no-change role, %d boxes, x ping' % row['boxes'], figure))
+    fast = facts['fail_fast']
+    rows.append(('failed restart: restart to rollback', '%s s (whole run %.1f s, restart_timeout %d s)' % (
+        '-' if fast['restart_to_rollback'] is None else '%.1f' % fast['restart_to_rollback'], fast['seconds'],
+        fast['timeout'])))
     rows.append(('box RSS median / max', '%.0f / %.0f MiB' % (facts['memory']['median'], facts['memory']['max'])))
     width = max(len(name) for name, dummy in rows)
     return '\n'.join('%-*s  %s' % (width, name, value) for name, value in rows)
@@ -534,6 +576,8 @@ def main(argv=None) -> int:
         facts['fleet'] = fleet(bench, log)
         print('== scaling: %s boxes' % ', '.join(str(count) for count in SCALES if count <= args.boxes))
         facts['scaling'] = scaling(bench, args.scaling_runs, log)
+        print('== a restart that fails: port %d taken at the restart' % FAIL_FAST_PORT)
+        facts['fail_fast'] = fail_fast(bench, log)
     except (LabError, subprocess.SubprocessError, OSError) as err:
         print('bench.py: %s (Ansible output: %s)' % (err, log), file=sys.stderr)
         return 1

@@ -10,7 +10,9 @@ import hashlib
 import os
 import re
 import shlex
+import signal
 import stat
+import sys
 from pathlib import Path
 
 from integration.runner import file_hashes
@@ -116,3 +118,47 @@ class RestartCounter:
         if not self.count_file.exists():
             return 0
         return len(self.count_file.read_text().splitlines())
+
+
+PORT_GRABBING_RESTART = """#!/bin/sh
+# Restart command of a lab box whose port {address}:{port} another program takes just before the
+# first restart; the restart then returns at once, as systemctl does, so that only Tomcat's log
+# can tell why the box does not come up. Each call's time is appended to {calls}.
+date +%s.%N >> {calls}
+if [ ! -e {pid_file} ]; then
+    {python} -c 'import socket, time; s = socket.socket(); s.bind(("{address}", {port})); s.listen(); \\
+open("{pid_file}.ready", "w").write("ready"); time.sleep(600)' >/dev/null 2>&1 &
+    echo $! > {pid_file}
+    while [ ! -e {pid_file}.ready ]; do sleep 0.1; done
+fi
+exec {restart} --no-wait
+"""
+
+
+class PortGrabbingRestart:
+    """A restart command that lets another program take a port first (see PORT_GRABBING_RESTART)."""
+
+    def __init__(self, box, port: int, directory: Path):
+        directory = Path(directory)
+        self.pid_file = directory / 'grabber.pid'
+        self.calls_file = directory / 'restart-calls.log'
+        self.command = directory / 'restart-after-the-port-is-taken'
+        self.command.write_text(PORT_GRABBING_RESTART.format(
+            address=box.address, port=int(port), pid_file=shlex.quote(str(self.pid_file)),
+            calls=shlex.quote(str(self.calls_file)), python=shlex.quote(sys.executable),
+            restart=shlex.quote(str(box.restart_command))))
+        self.command.chmod(0o755)
+
+    def calls(self) -> list:
+        """When the command ran (time.time() seconds), in order."""
+        if not self.calls_file.exists():
+            return []
+        return [float(line) for line in self.calls_file.read_text().split()]
+
+    def release(self) -> None:
+        """Stop the program that holds the port."""
+        if self.pid_file.exists():
+            try:
+                os.kill(int(self.pid_file.read_text()), signal.SIGTERM)
+            except ProcessLookupError:
+                pass

@@ -9,9 +9,7 @@ import contextlib
 import hashlib
 import os
 import pwd
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +17,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from hardening.boxstate import RestartCounter, ignoring_empty_state_dir, snapshot, state_dir, unhandled
+from hardening.boxstate import (PortGrabbingRestart, RestartCounter, ignoring_empty_state_dir, snapshot,
+                               state_dir, unhandled)
 from integration.clients import get, port_refuses, served_der, served_sha256
 from integration.runner import box_args, file_hashes, run_module
 
@@ -185,42 +184,26 @@ def test_a_low_port_an_unprivileged_tomcat_cannot_open_is_refused_before_any_wri
     assert box.pid() != pid and os.stat('/proc/%d' % box.pid()).st_uid == pwd.getpwnam('tomcat').pw_uid
 
 
-GRAB_PORT = """#!/bin/sh
-# Another program takes {address}:{port} just before the web server restarts (once), then the
-# restart returns at once, as systemctl does: only Tomcat's log can tell the run why it fails.
-if [ ! -e {pid_file} ]; then
-    {python} -c 'import socket, time; s = socket.socket(); s.bind(("{address}", {port})); s.listen(); \\
-open("{pid_file}.tmp", "w").write("ready"); time.sleep(600)' >/dev/null 2>&1 &
-    echo $! > {pid_file}
-    while [ ! -e {pid_file}.tmp ]; do sleep 0.1; done
-fi
-exec {restart} --no-wait
-"""
-
-
 def test_a_start_up_error_in_tomcats_log_ends_the_wait_and_is_quoted(lab_box, tmp_path):
     before = snapshot(lab_box)
     served = served_sha256(lab_box.address, 443)
-    pid_file = tmp_path / 'grabber.pid'
-    command = tmp_path / 'restart-after-the-port-is-taken'
-    command.write_text(GRAB_PORT.format(address=lab_box.address, port=8443, pid_file=pid_file,
-                                        python=sys.executable, restart=lab_box.restart_command))
-    command.chmod(0o755)
+    restart = PortGrabbingRestart(lab_box, 8443, tmp_path)
     started = time.monotonic()
     try:
-        run = run_module('starface_webserver', dict(box_args(lab_box), https_port=8443, restart_command=str(command),
-                                                    restart_timeout=300))
+        run = run_module('starface_webserver', dict(box_args(lab_box), https_port=8443,
+                                                    restart_command=str(restart.command), restart_timeout=300))
     finally:
-        if pid_file.exists():
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        restart.release()
     took = time.monotonic() - started
-    print('start-up error in the log: the run ended %.1f s after it began (restart_timeout 300 s)' % took)
+    calls = restart.calls()
+    print('start-up error in the log: the run ended %.1f s after it began, the rollback restart came %.1f s after '
+          'the restart (restart_timeout 300 s)' % (took, calls[1] - calls[0]))
     assert run.failed and not unhandled(run), run.output
     assert 'Tomcat logged in %s/logs/catalina.out: "' % lab_box.base in run.msg, run.msg
     assert '"java.net.BindException: Address already in use" (another program holds the port)' in run.msg, run.msg
     assert run.result['rolled_back'] is True, run.output
-    # The wait ended on Tomcat's words, not on restart_timeout; the rollback then restarted once more.
-    assert took < 150, took
+    # The wait ended on Tomcat's words, not on restart_timeout: two restarts, the change's and the rollback's.
+    assert len(calls) == 2 and calls[1] - calls[0] < 150, calls
     assert snapshot(lab_box)['files'] == before['files']
     assert served_sha256(lab_box.address, 443) == served
 
