@@ -281,6 +281,24 @@ class SelfSigned(CertificateBase):
             return ['forced']
         return renewal_reasons(self.keystore, self.params, names, now, want_self_signed=True)
 
+    def ca_signed_to_keep(self, reasons, now):
+        """Return why the keystore's certificate is kept although ``reasons`` name a change, or None.
+
+        A CA-signed certificate valid now is not replaced by a self-signed one unless forced:
+        since STARFACE 8 the phones refuse self-signed certificates for encrypted connections.
+        """
+        if self.params['force'] or self.keystore.entry is None:
+            return None
+        leaf = self.keystore.entry.chain[0]
+        facts = _x509.certificate_facts(leaf, now=now)
+        if facts['self_signed'] or not _x509.not_before(leaf) <= now < _x509.not_after(leaf):
+            return None
+        return dict(reason='ca_signed', would_replace_for=[reason for reason in reasons if reason != 'not_self_signed'],
+                    message='Kept the CA-signed certificate of %s (issued by %s, valid until %s): a provisional '
+                            'self-signed certificate would replace it only with force: true. Since STARFACE 8 the '
+                            'phones refuse self-signed certificates for encrypted connections.'
+                            % (facts['subject'], facts['issuer'], facts['not_after']))
+
     def run(self):
         """Reconcile and return the module result."""
         params = self.params
@@ -291,7 +309,11 @@ class SelfSigned(CertificateBase):
         reasons = self.regeneration_reasons(names, now)
         before = self.keystore.facts()
         result = dict(changed=False, restart_required=False, reasons=reasons, certificate=before)
-        if not reasons:
+        kept = self.ca_signed_to_keep(reasons, now) if reasons else None
+        if kept:
+            self.module.warn(kept['message'])
+            result.update(reasons=[], kept=kept)
+        if not reasons or kept:
             self.finish_pending(result)
             return result
         key = _x509.generate_private_key(params['key_type'], params['key_size'], params['curve'])

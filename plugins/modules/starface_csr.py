@@ -79,7 +79,8 @@ options:
   force:
     description:
       - With O(state=selfsigned), make a new provisional certificate even when the current
-        one is fine. This also recovers a box whose keystore is damaged.
+        one is fine, or is a valid CA-signed certificate (kept otherwise, see RV(kept)). This
+        also recovers a box whose keystore is damaged.
       - With O(state=request) and O(key=new), make a new pending key and request.
     type: bool
     default: false
@@ -188,11 +189,26 @@ certificate:
     fingerprint_sha256: "AB:CD:..."
     self_signed: true
 reasons:
-  description: Why a new provisional certificate was made (empty when none was).
+  description:
+    - Why a new provisional certificate was made, in order (empty when none was).
+    - V(forced) (O(force=true)), V(keystore_missing), V(not_self_signed) (the keystore held a
+      CA-signed certificate that was expired or not yet valid), V(names_differ) (its names are
+      not O(server_name) and O(subject_alt_names)), V(expires_soon) (fewer than
+      O(renew_before_days) left), V(lifetime_below_percent) (less than
+      O(renew_before_percent) of its lifetime left).
   returned: when state is selfsigned
   type: list
   elements: str
   sample: [expires_soon]
+kept:
+  description:
+    - Set when the keystore's certificate was kept although a reason above applied, and why.
+    - C(reason) is V(ca_signed): a CA-signed certificate valid now is not replaced by a
+      self-signed one unless O(force=true). C(would_replace_for) lists the other reasons that
+      applied, C(message) says it in words (also given as a warning).
+  returned: when state is selfsigned and a CA-signed certificate was kept
+  type: dict
+  sample: {reason: ca_signed, would_replace_for: [names_differ], message: Kept the CA-signed certificate ...}
 restart_required:
   description: Whether a change waits for a restart of the web server.
   returned: when state is selfsigned

@@ -273,3 +273,27 @@ def test_provisional_certificate_follows_new_names(lab_box):
     served = run_module('starface_webserver_info', box_args(lab_box)).result['served']
     assert served['common_name'] == 'pbx.example.com'
     assert sorted(served['subject_alt_names']) == ['DNS:pbx', 'DNS:pbx.example.com', 'IP:192.0.2.10']
+
+
+def test_a_valid_ca_signed_certificate_is_kept_by_selfsigned_unless_forced(lab_box, ca):
+    made = request(lab_box)
+    leaf = ca.sign(made.result['csr'], name='kept')
+    assert import_response(lab_box, ca.response(leaf), ca.text('root')).changed
+    keystore = file_hashes(lab_box.keystore)
+    selfsigned = dict(box_args(lab_box), state='selfsigned', server_name='other.example.com')
+
+    kept = run_module('starface_csr', selfsigned)
+    assert not kept.changed and not kept.failed, kept.output
+    assert kept.result['reasons'] == []
+    assert kept.result['kept']['reason'] == 'ca_signed'
+    assert kept.result['kept']['would_replace_for'] == ['names_differ']
+    assert kept.result['kept']['message'].startswith('Kept the CA-signed certificate of CN=%s' % lab_box.server_name)
+    assert '[WARNING]: ' + kept.result['kept']['message'] in kept.output, kept.output
+    assert file_hashes(lab_box.keystore) == keystore
+    assert served_sha256(lab_box.address, 443) == pem_sha256(leaf)
+
+    forced = run_module('starface_csr', dict(selfsigned, force=True))
+    assert forced.changed and not forced.failed, forced.output
+    assert forced.result['reasons'] == ['forced'] and 'kept' not in forced.result
+    assert served_sha256(lab_box.address, 443) == forced.result['certificate']['fingerprint_sha256']
+    assert forced.result['certificate']['self_signed'] is True
