@@ -203,12 +203,15 @@ reasons:
 kept:
   description:
     - Set when the keystore's certificate was kept although a reason above applied, and why.
-    - C(reason) is V(ca_signed): a CA-signed certificate valid now is not replaced by a
+    - C(reason) is V(ca_signed), as a CA-signed certificate valid now is not replaced by a
       self-signed one unless O(force=true). C(would_replace_for) lists the other reasons that
       applied, C(message) says it in words (also given as a warning).
   returned: when state is selfsigned and a CA-signed certificate was kept
   type: dict
-  sample: {reason: ca_signed, would_replace_for: [names_differ], message: Kept the CA-signed certificate ...}
+  sample:
+    reason: ca_signed
+    would_replace_for: [names_differ]
+    message: Kept the CA-signed certificate of CN=pbx.example.com (issued by CN=Example CA, ...)
 restart_required:
   description: Whether a change waits for a restart of the web server.
   returned: when state is selfsigned
