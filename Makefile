@@ -24,13 +24,18 @@ COPY := $(BUILD)/sanity/$(COLLECTION)
 PYTHON38 ?= $(firstword $(wildcard /usr/bin/python3.8 $(HOME)/.pyenv/versions/3.8.*/bin/python3.8))
 
 APT_PACKAGES := tomcat10 openjdk-17-jdk-headless openssl pebble openssh-server \
-	python3-cryptography python3-venv shellcheck git rsync strace time
+	python3-cryptography python3-venv shellcheck git rsync strace time \
+	iptables iproute2
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections:$(VENV)/lib/python$(PY_VERSION)/site-packages
 
-# $(call pytest,DIR,ARGS): run pytest on DIR. No test files yet: say so and pass.
+# The lab namespace: lab stages run inside a network namespace of their own, where NAT boxes
+# link theirs (tests/lab/README.md); the host's network is never changed.
+IN_LAB := python tests/lab/starface_lab.py netns-run --
+
+# $(call pytest,DIR,ARGS[,PREFIX]): run pytest on DIR (PREFIX: e.g. $(IN_LAB)). No test files yet: say so and pass.
 # Test files that yield no test (pytest exit 5): fail, something hides them.
 define pytest
 	if [ -z "$$(find $(1) -name 'test_*.py' -print -quit 2>/dev/null)" ]; then
@@ -38,7 +43,7 @@ define pytest
 		exit 0
 	fi
 	rc=0
-	python -m pytest $(1) $(2) || rc=$$?
+	$(3) python -m pytest $(1) $(2) || rc=$$?
 	if [ "$$rc" -eq 5 ]; then
 		echo "== $(1) has test files but pytest ran no test (exit 5): failing" >&2
 	fi
@@ -129,7 +134,7 @@ units: deps
 
 integration: deps
 	@echo "== integration"
-	$(call pytest,tests/integration,-m lab -n 2)
+	$(call pytest,tests/integration,-m lab -n 2,$(IN_LAB))
 
 hardening: deps
 	@echo "== hardening"
@@ -162,7 +167,7 @@ molecule: deps
 		exit 0
 	fi
 	cd extensions
-	molecule test --all
+	$(IN_LAB:tests/%=../tests/%) molecule test --all
 
 test: units integration hardening sanity lint changelog-lint molecule
 	@echo "== make test: all passed"

@@ -70,6 +70,21 @@ class AddressLease:
         raise LabError('no free loopback address in 127.0.0.{0}-{1}: stop leftover lab boxes '
                        '(starface_lab.py stop)'.format(ADDRESS_RANGE[0], ADDRESS_RANGE[-1]))
 
+    def take_nat(self) -> str:
+        """Lock a free NAT box address 10.88.N.2 (N 1-254) and return it; its namespace is the box's own."""
+        LOCK_DIR.mkdir(mode=0o1777, exist_ok=True)
+        for number in range(1, 255):
+            address = '10.88.{0}.2'.format(number)
+            lock = open(str(LOCK_DIR / (address + '.lock')), 'a', encoding='utf-8')  # pylint: disable=consider-using-with
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            self._locks.append(lock)
+            return address
+        raise LabError('no free NAT box address in 10.88.1-254.2: destroy leftover lab boxes')
+
     def release(self) -> None:
         """Give every address back."""
         for lock in self._locks:
@@ -90,7 +105,8 @@ def lab_box_factory(tmp_path):
 
     def make(http_port: int = 80, https_port: int = 443, start: bool = True, **options) -> LabBox:
         parent = tmp_path
-        if options.get('user'):
+        nat = options.get('layout') == 'nat'
+        if options.get('user') or nat:
             parent = Path(tempfile.mkdtemp(prefix='starface-lab-user-'))
             parent.chmod(0o755)
             shared.append(parent)
@@ -99,8 +115,8 @@ def lab_box_factory(tmp_path):
         ports = [http_port, https_port]
         if options.get('provisioning', True):
             ports += [PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT]
-        address = lease.take(ports)
-        options.setdefault('server_name', 'pbx-{0}.lab.test'.format(address.rsplit('.', 1)[1]))
+        address = lease.take_nat() if nat else lease.take(ports)
+        options.setdefault('server_name', 'pbx-{0}.lab.test'.format(address.split('.')[2 if nat else 3]))
         box.create(address, http_port, https_port, **options)
         if start:
             box.start()

@@ -103,6 +103,26 @@ options:
       - Address on the box to check the ports on after a restart.
       - Defaults to the address the connectors are bound to, else C(127.0.0.1).
     type: str
+  nat_rules_file:
+    description:
+      - The file in iptables-save format that the box loads its netfilter rules from at boot
+        (EL with iptables-services C(/etc/sysconfig/iptables)). A change of a public port on a
+        box with NAT redirects changes the redirect in this file as in the live rules.
+      - When it does not exist, only the live rules change and the module warns.
+    type: path
+    default: /etc/sysconfig/iptables
+  iptables_command:
+    description:
+      - The command that changes the live netfilter rules (one redirect at a time, in the
+        C(nat) table's C(PREROUTING) chain).
+    type: str
+    default: iptables
+  iptables_save_command:
+    description:
+      - The command that prints the live netfilter rules. A box without it has no NAT
+        redirects to read: its connector ports are its public ports.
+    type: str
+    default: iptables-save
 requirements:
   - Python 3.8 or newer on the box.
 notes:

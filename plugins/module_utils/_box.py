@@ -21,6 +21,9 @@ DEFAULT_RESTART_COMMAND = 'systemctl restart tomcat'
 DEFAULT_LOCK_TIMEOUT = 900
 DEFAULT_TOMCAT_LOG = 'logs/catalina.out'
 STATE_DIR_NAME = '.telephony.starface'
+DEFAULT_NAT_RULES_FILE = '/etc/sysconfig/iptables'
+DEFAULT_IPTABLES = 'iptables'
+DEFAULT_IPTABLES_SAVE = 'iptables-save'
 
 
 def box_argument_spec():
@@ -39,6 +42,9 @@ def box_argument_spec():
         tomcat_log=dict(type='path', default=DEFAULT_TOMCAT_LOG),
         lock_timeout=dict(type='int', default=DEFAULT_LOCK_TIMEOUT),
         verify_host=dict(type='str'),
+        nat_rules_file=dict(type='path', default=DEFAULT_NAT_RULES_FILE),
+        iptables_command=dict(type='str', default=DEFAULT_IPTABLES),
+        iptables_save_command=dict(type='str', default=DEFAULT_IPTABLES_SAVE),
     )
 
 
@@ -71,6 +77,9 @@ class Box:
             raise StarfaceError('%s is not a number of seconds (0 or more) to wait for another run on this box'
                                 % self.lock_timeout, field='lock_timeout')
         self.verify_host = params.get('verify_host')
+        self.nat_rules_file = params.get('nat_rules_file') or DEFAULT_NAT_RULES_FILE
+        self.iptables_command = params.get('iptables_command') or DEFAULT_IPTABLES
+        self.iptables_save_command = params.get('iptables_save_command') or DEFAULT_IPTABLES_SAVE
         self.keystore_path_option = params.get('keystore_path')
         self.keystore_password_option = params.get('keystore_password')
         self.keystore_alias_option = params.get('keystore_alias')

@@ -206,7 +206,7 @@ class CertificateBase:
         self.params = module.params
         self.box = Box(module.params)
         self.transaction = Transaction(self.box)
-        dummy, dummy, self.settings = read_settings(self.box, self.params.get('ignore_ports'))
+        dummy, dummy, self.settings = read_settings(self.box, self.params.get('ignore_ports'), with_nat=False)
         self.keystore = Keystore(self.box, self.settings)
 
     @property

@@ -13,6 +13,7 @@ from ansible_collections.telephony.starface.plugins.module_utils import _probe, 
 from ansible_collections.telephony.starface.plugins.module_utils._certificate import (
     Keystore, PENDING_CSR, check_lifetime_options, renewal_reasons, utcnow, wanted_names)
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
 from ansible_collections.telephony.starface.plugins.module_utils._ports import tomcat_facts
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box
@@ -62,19 +63,33 @@ def web_root(box, server):
     return os.path.normpath(os.path.join(box.tomcat_base, folder)) if folder else None
 
 
+def nat_info(nat, settings):
+    """Return the NAT redirects found (live), their drift from the rules file, or an error text."""
+    try:
+        live = nat.live()
+        drift = nat.drift()
+    except StarfaceError as err:
+        return dict(redirects=[], drift=None, error=err.msg, rules_file=nat.box.nat_rules_file)
+    connectors = dict((settings.get('%s_connector_port' % kind), kind) for kind in ('http', 'https'))
+    redirects = [dict(public_port=item.public_port, connector_port=item.connector_port, rule=item.line,
+                      service=connectors.get(item.connector_port)) for item in live]
+    return dict(redirects=redirects, drift=drift, error=None, rules_file=nat.box.nat_rules_file)
+
+
 def read_info(module):
     """Return everything starface_webserver_info reports."""
     box = Box(module.params)
-    server, dummy, settings = read_settings(box, module.params.get('ignore_ports'))
+    nat = NatRules(box)
+    server, dummy, settings = read_settings(box, module.params.get('ignore_ports'), nat)
     store = Keystore(box, settings)
     keystore = keystore_info(store)
     pending_files = Transaction(box).pending_files()
     result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
                   restart_required=bool(pending_files), pending_files=pending_files,
                   pending_request=pending_request(box, store), tomcat=tomcat_facts(box.tomcat_base),
-                  web_root=web_root(box, server))
+                  web_root=web_root(box, server), nat=nat_info(nat, settings))
     if module.params['probe'] and settings.get('https_enabled'):
-        served = served_info(box.probe_host(settings), settings['https_port'])
+        served = served_info(box.probe_host(settings), settings['https_connector_port'])
         result['served'] = served
         if served.get('fingerprint_sha256') and keystore.get('fingerprint_sha256'):
             result['drift'] = served['fingerprint_sha256'] != keystore['fingerprint_sha256']

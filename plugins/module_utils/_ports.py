@@ -215,7 +215,7 @@ class PortCheck:
             'port to it with a NAT rule, as STARFACE does (80 to 8080, 443 to 8181). Nothing was changed.'
             % (user_name(process.uid), port, start, start), field=field)
 
-    def check_free(self, field, address, port):
+    def check_free(self, field, address, port, consequence='Tomcat could not open it'):
         """Refuse a port another program listens on (this box's Tomcat itself does not count)."""
         held = [listener for listener in self.proc.listeners() if conflicts(listener, address, port)]
         if not held:
@@ -232,5 +232,5 @@ class PortCheck:
         pid = min(named) if named else None
         process = self.proc.process(pid) if pid is not None else None
         holder = describe(process) if process else 'a program this run cannot name (not visible in /proc)'
-        raise StarfaceError('%s is in use by %s: Tomcat could not open it. Stop that program or choose another '
-                            'port. Nothing was changed.' % (where, holder), field=field)
+        raise StarfaceError('%s is in use by %s: %s. Stop that program or choose another port. Nothing was '
+                            'changed.' % (where, holder, consequence), field=field)

@@ -189,7 +189,8 @@ def http_problems(host, expected, timeout):
             return ['HTTP port %s answers HTTP %s' % (port, status)]
         return []
     location = headers.get('location', '')
-    https_port = expected['https_port']
+    # redirectPort: where Tomcat sends browsers, the public HTTPS port (on a NAT box not the connector's).
+    https_port = expected.get('redirect_port') or expected['https_port']
     if status not in REDIRECT_STATUSES:
         return ['HTTP port %s should redirect to HTTPS port %s but answers HTTP %s' % (port, https_port, status)]
     if redirect_port(location) != https_port:

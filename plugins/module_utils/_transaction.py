@@ -218,6 +218,7 @@ def expected_from_files(box, previous_settings=None):
         https_enabled=bool(settings.get('https_enabled')),
         https_port=settings.get('https_port'),
         force_https=WebXml(read_text(box.web_xml, 'web_xml')).force_https(),
+        redirect_port=settings.get('redirect_port'),
         fingerprint_sha256=None,
         disabled_ports=[],
     )
@@ -394,6 +395,75 @@ class Transaction:
                              'runs as root (become: true).' % (path, reason(exc)), path if entry is None else None)
         self.undo.append(Undo(path, previous, entry is None))
 
+    def stage_rule(self, nat, before, after, position=None):
+        """Change one live NAT rule (see _nat.NatRules.apply), listed in the journal first for the rollback.
+
+        Stage files before rules: a rule that cannot be changed puts back what this run staged.
+        """
+        journal = self.pending() or self.new_journal()
+        entry = dict(before=before, after=after, position=position)
+        try:
+            self.make_state_dir()
+            journal.setdefault('rules', []).append(entry)
+            self.write_journal(journal)
+        except OSError as exc:
+            raise self.abort('cannot list the NAT rule change in the journal %s: %s.'
+                             % (self.journal_path, reason(exc)), field='state_dir')
+        try:
+            nat.apply(before, after, position)
+        except StarfaceError as err:
+            journal['rules'].remove(entry)
+            try:
+                self.write_journal(journal) if journal['rules'] or journal['files'] else remove_file(self.journal_path)
+            except OSError:
+                pass
+            raise self.abort('cannot change the NAT rule: %s.' % err.msg, field=err.field)
+
+    def restore_rules(self, journal):
+        """Put the live NAT rules the journal lists back as they were (latest change first)."""
+        from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+
+        nat = NatRules(self.box, self.run_command)
+        for entry in reversed(journal.get('rules') or []):
+            try:
+                nat.apply(entry['after'], entry['before'], entry.get('position'))
+            except StarfaceError as err:
+                raise OSError('the NAT rule could not be put back: %s' % err.msg)
+
+    def activate_rules(self, expected_fn=None):
+        """Commit what is pending when only NAT rules and their file changed: no restart is needed for them.
+
+        Checks that each new rule is live and that the web server serves its configuration;
+        otherwise restores files and rules and raises StarfaceError.
+        """
+        from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+
+        journal = self.settle()
+        if journal is None:
+            return []
+        nat = NatRules(self.box, self.run_command)
+        problems = ['the NAT rule %r is not live' % entry['after'] for entry in journal.get('rules') or []
+                    if entry['after'] and nat.position(entry['after']) is None]
+        if not problems:
+            try:
+                host, expected = (expected_fn or self.default_expected)()
+                problems = self.wait(host, expected, SERVING_CHECK_SECONDS)
+            except StarfaceError as err:
+                problems = ['the configuration cannot be checked: %s' % err]
+        if problems:
+            try:
+                self.restore(journal)
+            except OSError as exc:
+                raise StarfaceError('The NAT change did not work: %s. ROLLBACK FAILED (%s): the originals are listed '
+                                    'in %s.' % (joined(problems), reason(exc), self.journal_path),
+                                    details=dict(problems=problems))
+            self.commit(journal)
+            raise StarfaceError('The NAT change did not work: %s. The previous rules and files were put back.'
+                                % joined(problems), details=dict(problems=problems, rolled_back=True))
+        self.commit(journal)
+        self.undo = []
+        return [entry['path'] for entry in journal['files']]
+
     @staticmethod
     def find_entry(journal, path):
         """Return the journal entry of path, or None."""
@@ -465,7 +535,7 @@ class Transaction:
             else:
                 keep.append(entry)
         journal['files'] = keep
-        if keep:
+        if keep or journal.get('rules'):
             self.write_journal(journal)
         else:
             remove_file(self.journal_path)
@@ -631,7 +701,8 @@ class Transaction:
         return directory, 'The failed configuration is kept in %s for inspection.' % directory
 
     def restore(self, journal):
-        """Put every original listed in the journal back in place (a file that did not exist is removed)."""
+        """Put every original listed in the journal back in place (a file that did not exist is removed), and its NAT rules."""
+        self.restore_rules(journal)
         for entry in journal['files']:
             if entry['backup'] is None:
                 remove_file(entry['path'])

@@ -10,13 +10,20 @@ from __future__ import annotations
 from ansible_collections.telephony.starface.plugins.module_utils import _x509
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+from ansible_collections.telephony.starface.plugins.module_utils._nat import (
+    NatRules, new_redirect_line, redirect_line, render_rules_file)
 from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck
 from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 
 
-SETTINGS = ('http_enabled', 'http_port', 'https_enabled', 'https_port', 'force_https', 'bind_address')
+SETTINGS = ('http_enabled', 'http_port', 'https_enabled', 'https_port', 'force_https', 'bind_address',
+            'http_connector_port', 'https_connector_port')
 PROVISIONING_PORTS = [50080, 50081]
+# Connector ports of a NAT box where a service is enabled anew, as on the audited STARFACE.
+NAT_CONNECTOR_PORTS = dict(http=8080, https=8181)
+# Public ports of a disabled service on a NAT box (its redirect is gone with it).
+NAT_PUBLIC_PORTS = dict(http=80, https=443)
 
 PHONE_WARNING = (
     'HTTP is %s. The STARFACE manual warns that disabling HTTP or changing port 80 breaks '
@@ -33,6 +40,8 @@ def webserver_argument_spec():
         http_port=dict(type='int'),
         https_enabled=dict(type='bool'),
         https_port=dict(type='int'),
+        http_connector_port=dict(type='int'),
+        https_connector_port=dict(type='int'),
         force_https=dict(type='bool'),
         bind_address=dict(type='str'),
         ignore_ports=dict(type='list', elements='int', default=PROVISIONING_PORTS),
@@ -55,12 +64,33 @@ def read_file(path, field):
         raise StarfaceError('%s is not UTF-8 text' % path, field=field)
 
 
-def read_settings(box, ignore_ports=None):
-    """Return (server_xml, web_xml, settings) as found on the box; settings include force_https."""
+def read_settings(box, ignore_ports=None, nat=None, with_nat=True):
+    """Return (server_xml, web_xml, settings) as found on the box.
+
+    settings hold force_https, the connector ports (``http_connector_port``,
+    ``https_connector_port``) and the public ports (``http_port``, ``https_port``): on a box
+    whose NAT rules redirect a public port to a connector, its source port, else the
+    connector's own. ``nat`` maps http/https to the live Redirect; ``nat_layout`` says
+    whether the box sends its public ports to Tomcat through NAT rules at all. Without
+    ``with_nat`` the NAT rules are not read (public ports are then the connector ports).
+    """
     server = ServerXml(read_file(box.server_xml, 'server_xml'), ignore_ports=tuple(ignore_ports or PROVISIONING_PORTS))
     web = WebXml(read_file(box.web_xml, 'web_xml'))
     settings = dict(server.settings())
     settings['force_https'] = web.force_https()
+    redirects = (nat or NatRules(box)).live() if with_nat else []
+    settings['nat'] = {}
+    for kind in ('http', 'https'):
+        port = settings.get('%s_port' % kind)
+        settings['%s_connector_port' % kind] = port
+        found = [redirect for redirect in redirects if port and redirect.connector_port == port]
+        if settings.get('%s_enabled' % kind) and found:
+            settings['nat'][kind] = found[0]
+            settings['%s_port' % kind] = found[0].public_port
+    settings['nat_layout'] = bool(settings['nat'])
+    for kind in ('http', 'https'):
+        if settings['nat_layout'] and not settings.get('%s_enabled' % kind):
+            settings['%s_port' % kind] = NAT_PUBLIC_PORTS[kind]
     return server, web, settings
 
 
@@ -70,19 +100,45 @@ def public_settings(settings):
 
 
 def desired_settings(current, params):
-    """Return the settings after applying the options the user set (a partial update)."""
+    """Return the settings after applying the options the user set (a partial update).
+
+    On a box without NAT redirects a connector port is its public port: setting either
+    sets both. On a NAT box a service enabled anew gets STARFACE's connector port.
+    """
     desired = public_settings(current)
     for key in SETTINGS:
         if params.get(key) is not None:
             desired[key] = params[key]
     if desired['bind_address'] == '':
         desired['bind_address'] = None
+    for kind in ('http', 'https'):
+        public, connector = '%s_port' % kind, '%s_connector_port' % kind
+        if current.get('nat_layout'):
+            if desired[connector] is None and desired['%s_enabled' % kind]:
+                desired[connector] = NAT_CONNECTOR_PORTS[kind]
+            continue
+        if params.get(public) is not None and params.get(connector) is not None and params[public] != params[connector]:
+            raise StarfaceError('this box has no NAT redirect for %s: its connector port is its public port, so '
+                                '%s (%s) and %s (%s) cannot differ' % (kind.upper(), public, params[public],
+                                                                       connector, params[connector]), field=connector)
+        port = params.get(connector) if params.get(public) is None and params.get(connector) is not None \
+            else desired[public]
+        desired[public] = desired[connector] = port
     return desired
+
+
+def connector_settings(desired):
+    """Return desired with the connector ports in http_port/https_port, as server.xml holds them."""
+    connectors = dict(desired)
+    connectors['public_https_port'] = desired['https_port']
+    connectors['http_port'] = desired['http_connector_port']
+    connectors['https_port'] = desired['https_connector_port']
+    return connectors
 
 
 def check_settings(desired, ignore_ports):
     """Refuse settings STARFACE's web server page would refuse; raise StarfaceError naming the option."""
-    for key in ('http_port', 'https_port'):
+    for key in ('http_port', 'https_port', 'http_connector_port', 'https_connector_port'):
         port = desired.get(key)
         if port is not None and not 1 <= port <= 65535:
             raise StarfaceError('port %s is outside 1-65535' % port, field=key)
@@ -93,9 +149,14 @@ def check_settings(desired, ignore_ports):
         raise StarfaceError('HTTP and HTTPS cannot both be disabled: the web interface would be unreachable',
                             field='http_enabled')
     if desired['force_https'] and not desired['https_enabled']:
-        raise StarfaceError('forcing HTTPS needs HTTPS enabled (set https_enabled: true)', field='force_https')
+        raise StarfaceError('forcing HTTPS needs HTTPS enabled: set https_enabled: true, or force_https: false',
+                            field='force_https')
     if desired['http_enabled'] and desired['https_enabled'] and desired['http_port'] == desired['https_port']:
         raise StarfaceError('HTTP and HTTPS cannot use the same port %s' % desired['http_port'], field='https_port')
+    if desired['http_enabled'] and desired['https_enabled'] \
+            and desired['http_connector_port'] == desired['https_connector_port']:
+        raise StarfaceError('HTTP and HTTPS cannot use the same connector port %s' % desired['http_connector_port'],
+                            field='https_connector_port')
     for key in ('http_port', 'https_port'):
         enabled = desired[key.replace('port', 'enabled')]
         if enabled and desired[key] is None:
@@ -135,13 +196,61 @@ def new_ports(current, desired):
 
 
 def check_ports_can_be_opened(box, current, desired, proc=None):
-    """Refuse, before any write, a new port another program holds or Tomcat's user may not bind."""
+    """Refuse, before any write, a new connector port another program holds or Tomcat's user may not bind.
+
+    current and desired hold connector ports in http_port/https_port (see connector_settings).
+    """
     ports = new_ports(current, desired)
     if not ports:
         return
     check = PortCheck(box.tomcat_base, proc)
     for field, port in ports:
+        if current.get('nat_layout'):
+            field = field.replace('_port', '_connector_port')
         check.check(field, desired['bind_address'], port)
+
+
+def rule_changes(current, desired, connectors):
+    """Return the live NAT rule changes of a NAT box: [(field, before line or None, after line or None, position)].
+
+    A disabled service loses its redirect (its connector goes too, see server_xml_changes).
+    """
+    if not current.get('nat_layout'):
+        return []
+    changes = []
+    for kind in ('http', 'https'):
+        found = current['nat'].get(kind)
+        after = None
+        public, connector = desired['%s_port' % kind], desired['%s_connector_port' % kind]
+        if desired['%s_enabled' % kind] and (found or public != connector):
+            after = redirect_line(found, public, connector) if found else new_redirect_line(public, connector)
+        before = found.line if found else None
+        if before != after:
+            # A new HTTP redirect goes before the HTTPS one, as STARFACE lists them.
+            ahead = current['nat'].get('https') if kind == 'http' and not found else None
+            changes.append(('%s_port' % kind, before, after, found.position if found else (ahead.position if ahead
+                                                                                           else None)))
+    return changes
+
+
+def check_public_ports(box, current, desired, changes, proc=None):
+    """Refuse a new public port of a NAT box that another program or connector holds, or another rule redirects."""
+    connectors = set(port for port in (current.get('http_connector_port'), current.get('https_connector_port'))
+                     if port)
+    check = None
+    for field, before, after, dummy in changes:
+        if after is None:
+            continue
+        kind = field.split('_', 1)[0]
+        public = desired[field]
+        found = current['nat'].get(kind)
+        if found and found.public_port == public:
+            continue
+        if public in connectors - set([desired['%s_connector_port' % kind]]):
+            raise StarfaceError('port %s is a connector port of this Tomcat: a redirect from it would cut that '
+                                'connector off. Choose another port. Nothing was changed.' % public, field=field)
+        check = check or PortCheck(box.tomcat_base, proc)
+        check.check_free(field, None, public, 'a redirect from it to Tomcat would cut that program off')
 
 
 def server_xml_changes(current, desired):
@@ -153,9 +262,12 @@ def server_xml_changes(current, desired):
     if desired['bind_address'] != current.get('bind_address'):
         changes['bind_address'] = desired['bind_address'] or ''
     if desired['http_enabled'] and desired['https_enabled']:
-        follows = desired['force_https'] or current.get('redirect_port') == current.get('https_port')
-        if follows and current.get('redirect_port') != desired['https_port']:
-            changes['redirect_port'] = desired['https_port']
+        # redirectPort is where a browser is sent for HTTPS: the public HTTPS port.
+        target = desired.get('public_https_port') or desired['https_port']
+        was = current.get('redirect_port')
+        follows = desired['force_https'] or was in (current.get('https_port'), current.get('public_https_port'))
+        if follows and was != target:
+            changes['redirect_port'] = target
     return changes
 
 
@@ -171,17 +283,20 @@ class WebServer:
     def run(self):
         """Reconcile and return the module result."""
         ignore_ports = self.params['ignore_ports']
-        server, web, current = read_settings(self.box, ignore_ports)
+        nat = NatRules(self.box)
+        server, web, current = read_settings(self.box, ignore_ports, nat)
         check_bind_address(self.params['bind_address'])
         desired = desired_settings(current, self.params)
         check_settings(desired, ignore_ports)
-        server_changes = server_xml_changes(current, desired)
+        connectors_now, connectors = connector_settings(current), connector_settings(desired)
+        server_changes = server_xml_changes(connectors_now, connectors)
         web_change = desired['force_https'] != current['force_https']
+        rules = rule_changes(current, desired, connectors)
         before = public_settings(current)
         result = dict(changed=False, settings=desired, restart_required=False,
                       diff=dict(before=before, after=desired))
 
-        if not server_changes and not web_change:
+        if not server_changes and not web_change and not rules:
             if self.params['restart'] and not self.module.check_mode:
                 if self.transaction.restart_and_verify():
                     result.update(changed=True, restarted=True,
@@ -191,12 +306,16 @@ class WebServer:
             return result
 
         if server_changes:
-            check_ports_can_be_opened(self.box, current, desired)
+            check_ports_can_be_opened(self.box, connectors_now, connectors)
+        check_public_ports(self.box, current, desired, rules)
+        rules_file = self.rules_file(nat, rules, current)
         warning = phone_warning(current, desired)
         if warning:
             self.module.warn(warning)
         result['changed'] = True
+        restart = bool(server_changes or web_change)
         if self.module.check_mode:
+            result['restart_required'] = restart
             return result
 
         files = []
@@ -204,13 +323,41 @@ class WebServer:
             files.append((self.box.server_xml, server.render(server_changes)))
         if web_change:
             files.append((self.box.web_xml, web.render(desired['force_https'])))
+        if rules_file:
+            files.append(rules_file)
         if self.params['backup']:
             result['backup_files'] = self.transaction.backup_copies([path for path, dummy in files])
         for path, text in files:
             self.transaction.stage(path, text.encode('utf-8'))
-        if self.params['restart']:
+        for dummy, old, new, position in rules:
+            self.transaction.stage_rule(nat, old, new, position)
+        if not restart:
+            # Only NAT rules changed: Tomcat keeps running, nothing to restart.
+            self.transaction.activate_rules()
+            result['restarted'] = False
+        elif self.params['restart']:
             # Nothing to restart when this run only put back what a pending change had altered.
             result['restarted'] = bool(self.transaction.restart_and_verify())
         else:
             result['restart_required'] = True
         return result
+
+    def rules_file(self, nat, rules, current):
+        """Return (path, new text) of the NAT rules file for these rule changes, or None (with a warning why)."""
+        if not rules:
+            return None
+        text = nat.file_text()
+        path = self.box.nat_rules_file
+        if text is None:
+            self.module.warn('The NAT rules file %s does not exist: the live rules are changed, but a reboot loads '
+                             'the old ones. Set nat_rules_file to the file this box loads its rules from.' % path)
+            return None
+        try:
+            https = current['nat'].get('https')
+            return path, render_rules_file(text, [(old, new) for dummy, old, new, dummy in rules],
+                                           ahead_of=https.line if https else None)
+        except StarfaceError as err:
+            self.module.warn('The NAT rules file %s was not changed (%s): the live rules differ from it now, and a '
+                             'reboot loads the old ones. Compare them (starface_webserver_info reports nat_drift).'
+                             % (path, err.msg))
+            return None

@@ -31,6 +31,23 @@ description:
     is not root and lacks C(CAP_NET_BIND_SERVICE).
   - Disabling HTTP or moving it off port 80 gives a warning. The STARFACE manual says
     this breaks, for example, the address book of SIP phones.
+  - B(Public ports and connector ports.) O(http_port) and O(https_port) are the ports
+    browsers and phones use. On a box whose Tomcat binds them itself they are the
+    connector ports. On a box like the audited STARFACE, Tomcat (user C(tomcat)) listens on
+    8080 and 8181 and NAT rules in the C(nat) table's C(PREROUTING) chain redirect 80 and
+    443 there; the module finds those rules with O(iptables_save_command). Changing a
+    public port there changes the redirect, in the live rules and in O(nat_rules_file),
+    inside the same transaction (journaled, rolled back on failure), and needs no
+    restart of the web server. O(http_connector_port) and O(https_connector_port) set
+    Tomcat's own ports, for experts.
+  - Disabling HTTP on a NAT box removes its redirect and its connector, as on any box, so
+    nothing answers plain HTTP for the web interface any more (a connector left behind
+    would still answer wherever the box's filter lets port 8080 through, and the next run
+    could not tell that HTTP was meant to be off). Enabling it again brings back
+    80 to 8080, or the ports you set.
+  - The check after a change runs on the box, against the connector ports, and reads the
+    live rules back. Connections the box makes to itself do not pass C(PREROUTING), so the
+    public ports are checked from outside, by the role's verification from the controller.
 author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
@@ -54,7 +71,14 @@ options:
     type: bool
   http_port:
     description:
-      - The HTTP port, STARFACE's default is 80.
+      - The public HTTP port, STARFACE's default is 80. On a NAT box the source port of the
+        redirect to the HTTP connector.
+    type: int
+  http_connector_port:
+    description:
+      - The port Tomcat's HTTP connector listens on. Only for experts and only on NAT boxes
+        different from O(http_port); the redirect follows it. A NAT box where HTTP is
+        enabled anew gets 8080.
     type: int
   https_enabled:
     description:
@@ -62,12 +86,19 @@ options:
     type: bool
   https_port:
     description:
-      - The HTTPS port, STARFACE's default is 443.
+      - The public HTTPS port, STARFACE's default is 443. On a NAT box the source port of
+        the redirect to the HTTPS connector.
+    type: int
+  https_connector_port:
+    description:
+      - The port Tomcat's HTTPS connector listens on, see O(http_connector_port). A NAT box
+        where HTTPS is enabled anew gets 8181.
     type: int
   force_https:
     description:
       - The admin interface's C(Force redirect to HTTPS). HTTP requests are then
-        redirected to the HTTPS port.
+        redirected to the public HTTPS port (the HTTP connector's C(redirectPort), on a NAT
+        box 443 and not the connector's 8181).
       - ACME C(http-01) challenges under C(/.well-known/acme-challenge/) are still
         answered over HTTP.
     type: bool
@@ -132,13 +163,17 @@ settings:
     https_port: 443
     force_https: true
     bind_address: null
+    http_connector_port: 8080
+    https_connector_port: 8181
 restart_required:
   description: Whether changes wait for a restart of the web server.
   returned: always
   type: bool
   sample: false
 restarted:
-  description: Whether the web server was restarted and verified.
+  description:
+    - Whether the web server was restarted and verified.
+    - False when only NAT redirects changed, which needs no restart.
   returned: when changed and not in check mode
   type: bool
   sample: true

@@ -85,10 +85,45 @@ EXAMPLES = r'''
 
 RETURN = r'''
 settings:
-  description: The web server settings found in Tomcat's files.
+  description:
+    - The web server settings found in Tomcat's files and the box's NAT rules.
+    - V(http_port) and V(https_port) are the public ports (on a NAT box the redirects' source
+      ports); V(http_connector_port) and V(https_connector_port) are Tomcat's own.
   returned: always
   type: dict
-  sample: {http_enabled: true, http_port: 80, https_enabled: true, https_port: 443, force_https: false, bind_address: null}
+  sample: {http_enabled: true, http_port: 80, https_enabled: true, https_port: 443, force_https: false,
+           bind_address: null, http_connector_port: 8080, https_connector_port: 8181}
+nat:
+  description:
+    - The live NAT redirects of the C(nat) table's C(PREROUTING) chain (read with
+      O(iptables_save_command); reading needs no restart and changes nothing) and how they
+      differ from O(nat_rules_file).
+  returned: always
+  type: dict
+  contains:
+    redirects:
+      description:
+        - Each single-port TCP redirect, with V(service) V(http) or V(https) when it leads to
+          that connector (else null).
+      type: list
+      elements: dict
+      sample: [{public_port: 80, connector_port: 8080, service: http,
+                rule: "-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080"}]
+    drift:
+      description:
+        - V(live_only) lists redirects a reboot would lose, V(file_only) those a reboot would
+          bring; V(file_missing) is true when O(nat_rules_file) does not exist. Null when the
+          rules could not be read.
+      type: dict
+      sample: {live_only: [], file_only: [], file_missing: false}
+    rules_file:
+      description: The rules file compared, O(nat_rules_file).
+      type: str
+      sample: /etc/sysconfig/iptables
+    error:
+      description: Why the live rules could not be read, else null.
+      type: str
+      sample: null
 keystore:
   description: Facts of the key entry's certificate in the keystore, with its chain.
   returned: always

@@ -70,11 +70,28 @@ def box_args(box) -> dict:
     return dict(tomcat_base=str(box.base), restart_command=str(box.restart_command), restart_timeout=60)
 
 
+def box_interpreter(args: dict):
+    """Return the Python that runs inside the network namespace of the lab box args point at (NAT layout), or None."""
+    base = args.get('tomcat_base')
+    if not base:
+        return None
+    config = Path(base).parents[1] / 'lab.json'
+    try:
+        if json.loads(config.read_text()).get('layout') == 'nat':
+            return str(Path(base).parents[1] / 'usr' / 'bin' / 'python-in-box')
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def run_module(name: str, args: dict, check: bool = False, diff: bool = False, verbosity: int = 0) -> ModuleRun:
     """Run telephony.starface.<name> on localhost with these arguments and return what it did."""
     ansible = str(Path(sys.executable).parent / 'ansible')
     command = [ansible, 'localhost', '-i', 'localhost,', '-c', 'local', '-m', 'telephony.starface.' + name,
                '-a', json.dumps(args)]
+    interpreter = box_interpreter(args)
+    if interpreter:
+        command += ['-e', 'ansible_python_interpreter=' + interpreter]
     if check:
         command.append('--check')
     if diff:

@@ -172,7 +172,9 @@ def test_info_reports_settings_and_served_certificate(lab_box):
     info = run_module('starface_webserver_info', box_args(lab_box))
     assert not info.failed and not info.changed, info.output
     assert info.result['settings'] == dict(http_enabled=True, http_port=80, https_enabled=True, https_port=443,
-                                           force_https=False, bind_address=lab_box.address)
+                                           force_https=False, bind_address=lab_box.address,
+                                           http_connector_port=80, https_connector_port=443)
+    assert info.result['nat']['redirects'] == []  # a direct box: its connector ports are its public ports
     served = info.result['served']
     assert served['fingerprint_sha256'] == served_sha256(lab_box.address, 443)
     assert served['fingerprint_sha256'] == info.result['keystore']['fingerprint_sha256']

@@ -37,6 +37,15 @@ KEYSTORE_PASSWORD = 'changeit'
 KEY_ALIAS = 'tomcat'
 PROVISIONING_HTTP_PORT = 50080
 PROVISIONING_HTTPS_PORT = 50081
+# The NAT layout, as on the audited STARFACE: Tomcat as user tomcat on these connector ports, the
+# kernel redirecting the public ports 80 and 443 to them, all inside the box's network namespace.
+NAT_HTTP_CONNECTOR_PORT = 8080
+NAT_HTTPS_CONNECTOR_PORT = 8181
+NAT_SHUTDOWN_PORT = 8977
+NAT_NETWORK = ipaddress.ip_network('10.88.0.0/16')
+LAB_NETNS_PREFIX = 'sflab-'
+BOX_NETNS_PREFIX = 'sflab-box-'
+ROOT_ALIAS = 'root'
 COPIED_CONF_FILES = ('web.xml', 'logging.properties', 'catalina.properties', 'context.xml',
                      'tomcat-users.xml', 'jaspic-providers.xml')
 JAVA_OPTS = ('-Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxMetaspaceSize=96m'
@@ -112,6 +121,16 @@ INDEX_HTML = '''<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>STARFACE lab box {name}</title></head>
 <body><h1>STARFACE lab box {name}</h1></body></html>
 '''
+NAT_HOST = '''<Host name="localhost"  appBase="webapps/localhost"
+            unpackWARs="false" autoDeploy="false" deployOnStartup="false">
+        <!-- the STARFACE web application, served at / -->
+        <Context path="" docBase="starface" reloadable="false" />
+'''
+PYTHON_WRAPPER = '''#!/bin/sh
+# Python inside the network namespace of the STARFACE lab box in {root}: Ansible's interpreter
+# for this box (ansible_python_interpreter), so that modules see the box's sockets and NAT rules.
+exec ip netns exec {netns} {python} "$@"
+'''
 RESTART_SCRIPT = '''#!/bin/sh
 # Restart command of the STARFACE lab box in {root} (written by starface_lab.py create).
 exec {python} {tool} restart --root {root} "$@"
@@ -151,16 +170,52 @@ def normalize_san(item: str) -> str:
     return '{0}:{1}'.format(kind, value)
 
 
-def check_address(address: str) -> str:
-    """Return the address if it is an IPv4 loopback address; lab boxes never bind anything else."""
+def check_address(address: str, nat: bool = False) -> str:
+    """Return the address if a lab box may use it: loopback (direct), 10.88.N.2 in its own namespace (NAT)."""
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
         raise LabError('--address {0!r} is not an IP address: use a loopback address like 127.0.0.10'
                        .format(address)) from None
+    if nat:
+        if parsed not in NAT_NETWORK or int(parsed) & 0xff != 2 or not 1 <= (int(parsed) >> 8) & 0xff <= 254:
+            raise LabError('--address {0}: a NAT box has an address 10.88.N.2 (N from 1 to 254) in its own '
+                           'network namespace'.format(address))
+        return str(parsed)
     if parsed.version != 4 or not parsed.is_loopback:
         raise LabError('--address {0}: a lab box binds only IPv4 loopback addresses (127.x.y.z)'.format(address))
     return str(parsed)
+
+
+def current_netns() -> str | None:
+    """The name of the network namespace this process runs in (None: not a named one, e.g. the host's)."""
+    try:
+        done = subprocess.run(['ip', 'netns', 'identify', str(os.getpid())], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, check=False, timeout=30)
+    except FileNotFoundError:
+        raise LabError('ip (iproute2) is not installed: apt-get install iproute2') from None
+    name = done.stdout.decode('utf-8', 'replace').strip()
+    return name or None
+
+
+def require_lab_netns() -> str:
+    """Return the lab namespace this process runs in; refuse to touch any other network (e.g. the host's)."""
+    name = current_netns()
+    if not name or not name.startswith(LAB_NETNS_PREFIX) or name.startswith(BOX_NETNS_PREFIX):
+        raise LabError('a NAT box links its network namespace to the namespace it is created from, and that must '
+                       'be a lab namespace, never the host\'s network: run the command inside one, e.g. '
+                       '`starface_lab.py netns-run -- COMMAND`')
+    return name
+
+
+def ip_command(*args: str) -> None:
+    """Run ip (iproute2) with these arguments."""
+    run_tool(['ip'] + list(args), 'ip ' + ' '.join(args))
+
+
+def iptables_command(netns: str, *args: str) -> str:
+    """Run iptables inside the box's network namespace."""
+    return run_tool(['ip', 'netns', 'exec', netns, 'iptables'] + list(args), 'iptables ' + ' '.join(args))
 
 
 def check_port(port: int, option: str) -> int:
@@ -176,9 +231,19 @@ def default_server_name(root: Path) -> str:
     return label + '.lab.test'
 
 
-def render_server_xml(template: str, connectors: str) -> str:
-    """Debian's server.xml with no shutdown port, our connectors instead of its active ones, no auto-deploy."""
-    text = re.sub(r'<Server port="[^"]*"', '<Server port="-1"', template, count=1)
+def render_server_xml(template: str, connectors: str, nat: bool = False) -> str:
+    """Debian's server.xml with our connectors instead of its active ones and no auto-deploy.
+
+    Direct layout: no shutdown port. NAT layout (as on the audited STARFACE): the shutdown port
+    on 127.0.0.1 and the Host's appBase webapps/localhost with the app in it served at /.
+    """
+    server = '<Server port="{0}" address="127.0.0.1"'.format(NAT_SHUTDOWN_PORT) if nat else '<Server port="-1"'
+    text = re.sub(r'<Server port="[^"]*"', server, template, count=1)
+    if nat:
+        text, count = re.subn(r'<Host name="localhost"\s+appBase="webapps"[^>]*>\n', NAT_HOST, text, count=1)
+        if not count:
+            raise LabError('{0}/server.xml has no <Host name="localhost" appBase="webapps">: reinstall tomcat10'
+                           .format(DEBIAN_CONF))
     spans = [match.span('connector') for match in ACTIVE_CONNECTOR_RE.finditer(text) if match.group('connector')]
     if not spans:
         raise LabError('{0}/server.xml has no active <Connector> to replace: reinstall the tomcat10 package'
@@ -188,16 +253,20 @@ def render_server_xml(template: str, connectors: str) -> str:
     return text.replace('autoDeploy="true"', 'autoDeploy="false"')
 
 
-def connector_block(address: str, http_port: int, https_port: int, style: str, provisioning: bool) -> str:
-    """The <Connector> elements of a box, in the style asked for."""
+def connector_block(address: str | None, http_port: int, https_port: int, style: str, provisioning: bool,
+                    redirect_port: int | None = None) -> str:
+    """The <Connector> elements of a box, in the style asked for; address None: every address (no attribute)."""
+    http = HTTP_CONNECTOR
     https = LEGACY_HTTPS_CONNECTOR if style == 'legacy' else HTTPS_CONNECTOR
+    if address is None:
+        http, https = (template.replace('address="{address}" ', '') for template in (http, https))
     parts = ['<!-- STARFACE web interface -->',
-             HTTP_CONNECTOR.format(address=address, port=http_port, redirect_port=https_port),
+             http.format(address=address, port=http_port, redirect_port=redirect_port or https_port),
              https.format(address=address, port=https_port)]
     if provisioning:
         parts += ['<!-- STARFACE provisioning of phones -->',
-                  HTTP_CONNECTOR.format(address=address, port=PROVISIONING_HTTP_PORT,
-                                        redirect_port=PROVISIONING_HTTPS_PORT),
+                  http.format(address=address, port=PROVISIONING_HTTP_PORT,
+                              redirect_port=PROVISIONING_HTTPS_PORT),
                   https.format(address=address, port=PROVISIONING_HTTPS_PORT)]
     return '\n    '.join(parts)
 
@@ -344,6 +413,8 @@ class LabBox:
         self.pid_file = self.root / 'run' / 'tomcat.pid'
         self.config_file = self.root / 'lab.json'
         self.restart_command = self.root / 'usr' / 'sbin' / 'starface-webserver-restart'
+        self.python_wrapper = self.root / 'usr' / 'bin' / 'python-in-box'
+        self.nat_rules_file = self.root / 'etc' / 'sysconfig' / 'iptables'
 
     def __repr__(self):
         return 'LabBox({0!r})'.format(str(self.root))
@@ -364,17 +435,54 @@ class LabBox:
         return self.config()['address']
 
     @property
+    def nat(self) -> bool:
+        """True for a box of the NAT layout (its own network namespace, Tomcat behind NAT rules)."""
+        return self.config().get('layout') == 'nat'
+
+    @property
+    def netns(self) -> str | None:
+        """The box's network namespace (NAT layout), else None."""
+        return self.config().get('netns')
+
+    @property
+    def interpreter(self) -> str | None:
+        """ansible_python_interpreter for this box: Python inside its namespace (NAT layout), else None."""
+        return str(self.python_wrapper) if self.nat else None
+
+    @property
+    def web_app(self) -> Path:
+        """The folder Tomcat serves at /."""
+        return self.base / 'webapps' / ('localhost/starface' if self.nat else 'ROOT')
+
+    @property
     def server_name(self) -> str:
         """The server name of the provisional certificate."""
         return self.config()['server_name']
 
     def create(self, address: str, http_port: int = 80, https_port: int = 443, server_name: str | None = None,
                sans=None, days: int = 365, style: str = 'current', force_https: bool = False,
-               provisioning: bool = True, user: str | None = None) -> dict:
-        """Lay out a new box; returns its settings (lab.json)."""
+               provisioning: bool = True, user: str | None = None, layout: str = 'direct',
+               python: str | None = None) -> dict:
+        """Lay out a new box; returns its settings (lab.json).
+
+        layout 'nat': like the audited STARFACE. The box gets its own network namespace linked
+        to the lab namespace this runs in, Tomcat runs as user (default tomcat) on the connector
+        ports 8080/8181, and NAT rules redirect the public ports http_port and https_port to them.
+        """
+        if layout not in ('direct', 'nat'):
+            raise LabError('--layout {0!r}: choose direct or nat'.format(layout))
+        nat = layout == 'nat'
+        if nat:
+            require_lab_netns()
+            user = user or 'tomcat'
         config = self._settings(address, http_port, https_port, server_name, sans, days, style, force_https,
-                                provisioning)
+                                provisioning, nat)
         config['user'] = self._check_user(user)
+        config['layout'] = layout
+        if nat:
+            config.update(netns=BOX_NETNS_PREFIX + hashlib.sha256(str(self.root).encode()).hexdigest()[:12],
+                          http_connector_port=NAT_HTTP_CONNECTOR_PORT, https_connector_port=NAT_HTTPS_CONNECTOR_PORT,
+                          python=python or sys.executable)
         if self.root.exists() and any(self.root.iterdir()):
             raise LabError('{0} already exists and is not empty: destroy it first or choose another --root'
                            .format(self.root))
@@ -384,6 +492,8 @@ class LabBox:
             done = True
         finally:
             if not done:
+                if config.get('netns') and Path('/run/netns', config['netns']).exists():
+                    ip_command('netns', 'del', config['netns'])
                 shutil.rmtree(str(self.root), ignore_errors=True)
         return config
 
@@ -403,10 +513,13 @@ class LabBox:
                                .format(user, parent, parent.stat().st_mode & 0o7777))
         return user
 
-    def _settings(self, address, http_port, https_port, server_name, sans, days, style, force_https, provisioning):
+    def _settings(self, address, http_port, https_port, server_name, sans, days, style, force_https, provisioning,
+                  nat=False):
         """Check the create options and return them as the box's settings."""
-        address = check_address(address)
+        address = check_address(address, nat)
         ports = [check_port(http_port, '--http-port'), check_port(https_port, '--https-port')]
+        if nat:
+            ports += [NAT_HTTP_CONNECTOR_PORT, NAT_HTTPS_CONNECTOR_PORT, NAT_SHUTDOWN_PORT]
         if provisioning:
             ports += [PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT]
         if len(set(ports)) != len(ports):
@@ -425,21 +538,64 @@ class LabBox:
                 'days': days, 'style': style, 'force_https': force_https, 'provisioning': provisioning}
 
     def _lay_out(self, config: dict) -> None:
-        """Write every file of a new box."""
-        for sub in ('conf', 'ssl', 'logs', 'temp', 'work', 'webapps/ROOT/WEB-INF/classes/labbox'):
+        """Write every file of a new box (and, NAT layout, make its network namespace and rules)."""
+        app = 'webapps/localhost/starface' if config['layout'] == 'nat' else 'webapps/ROOT'
+        for sub in ('conf', 'ssl', 'logs', 'temp', 'work', app + '/WEB-INF/classes/labbox'):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
-        for sub in ('run', 'usr/sbin'):
+        for sub in ('run', 'usr/sbin', 'usr/bin', 'etc/sysconfig'):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + '\n', encoding='utf-8')
         self._write_conf(config)
         self._make_keystore(config)
         self._write_webapp(config['server_name'])
-        self.config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + '\n', encoding='utf-8')
+        if config['layout'] == 'nat':
+            self._make_network(config)
         self.restart_command.write_text(RESTART_SCRIPT.format(
             root=shlex.quote(str(self.root)), python=SYSTEM_PYTHON,
             tool=shlex.quote(str(Path(__file__).resolve()))), encoding='utf-8')
         self.restart_command.chmod(0o755)
         if config['user']:
             self._hand_over(config['user'])
+
+    def _make_network(self, config: dict) -> None:
+        """The box's namespace: eth0 (10.88.N.2) linked to sfvN (10.88.N.1) here, NAT rules, their saved file."""
+        netns = config['netns']
+        number = (int(ipaddress.ip_address(config['address'])) >> 8) & 0xff
+        outside = 'sfv{0}'.format(number)
+        if Path('/run/netns', netns).exists():
+            raise LabError('network namespace {0} exists already: a box with this --root was not destroyed '
+                           '(ip netns del {0})'.format(netns))
+        ip_command('netns', 'add', netns)
+        ip_command('link', 'add', outside, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns)
+        ip_command('addr', 'add', '10.88.{0}.1/24'.format(number), 'dev', outside)
+        ip_command('link', 'set', outside, 'up')
+        for args in (('link', 'set', 'lo', 'up'), ('addr', 'add', config['address'] + '/24', 'dev', 'eth0'),
+                     ('link', 'set', 'eth0', 'up')):
+            ip_command('-n', netns, *args)
+        for public, connector in ((config['http_port'], config['http_connector_port']),
+                                  (config['https_port'], config['https_connector_port'])):
+            iptables_command(netns, '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '-m', 'tcp', '--dport', str(public),
+                             '-j', 'REDIRECT', '--to-ports', str(connector))
+        self.nat_rules_file.write_text(self.saved_rules(), encoding='utf-8')
+        self.nat_rules_file.chmod(0o600)
+        self.python_wrapper.write_text(PYTHON_WRAPPER.format(
+            root=shlex.quote(str(self.root)), netns=shlex.quote(netns), python=shlex.quote(config['python'])),
+            encoding='utf-8')
+        self.python_wrapper.chmod(0o755)
+
+    def saved_rules(self) -> str:
+        """The box's live netfilter rules as iptables-save prints them, without its comment lines."""
+        output = run_tool(['ip', 'netns', 'exec', self.netns, 'iptables-save'], 'iptables-save')
+        return ''.join(line + '\n' for line in output.splitlines() if not line.startswith('#'))
+
+    def nat_redirects(self) -> dict:
+        """The box's live REDIRECT rules: {public port: connector port}."""
+        found = {}
+        for line in self.saved_rules().splitlines():
+            match = re.search(r'^-A PREROUTING .*--dport (\d+) .*-j REDIRECT --to-ports (\d+)', line)
+            if match:
+                found[int(match.group(1))] = int(match.group(2))
+        return found
 
     def _hand_over(self, user: str) -> None:
         """Give the box's Tomcat directory and run/ to user, as a STARFACE's /opt/tomcat belongs to tomcat."""
@@ -461,9 +617,14 @@ class LabBox:
         except OSError as err:
             raise LabError("cannot read Debian's Tomcat configuration ({0}): apt-get install tomcat10, and run "
                            'as root (the files in {1} belong to root:tomcat)'.format(err, DEBIAN_CONF)) from None
-        connectors = connector_block(config['address'], config['http_port'], config['https_port'],
-                                     config['style'], config['provisioning'])
-        self.server_xml.write_text(render_server_xml(template, connectors), encoding='utf-8')
+        nat = config['layout'] == 'nat'
+        if nat:
+            connectors = connector_block(None, config['http_connector_port'], config['https_connector_port'],
+                                         config['style'], config['provisioning'], redirect_port=config['https_port'])
+        else:
+            connectors = connector_block(config['address'], config['http_port'], config['https_port'],
+                                         config['style'], config['provisioning'])
+        self.server_xml.write_text(render_server_xml(template, connectors, nat), encoding='utf-8')
         if config['force_https']:
             text = self.web_xml.read_text(encoding='utf-8')
             head, sep, tail = text.rpartition('</web-app>')
@@ -489,6 +650,13 @@ class LabBox:
                 'exporting the key from the keystore')
             output = run_tool(['openssl', 'pkcs12', '-in', pkcs12, '-passin', 'pass:' + KEYSTORE_PASSWORD,
                                '-nodes', '-nocerts'], 'writing the key as PEM')
+            if config['layout'] == 'nat':
+                # The same key and chain under a second alias, as the public Let's Encrypt module writes it.
+                run_tool(KEYTOOL + [
+                    '-importkeystore', '-noprompt', '-srckeystore', pkcs12, '-srcstoretype', 'PKCS12',
+                    '-srcstorepass', KEYSTORE_PASSWORD, '-srcalias', KEY_ALIAS, '-destalias', ROOT_ALIAS,
+                    '-destkeystore', str(self.keystore), '-deststoretype', 'JKS', '-deststorepass', KEYSTORE_PASSWORD,
+                    '-destkeypass', KEYSTORE_PASSWORD], 'copying the key to the alias root')
         block = re.search(r'-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n?', output, re.S)
         if not block:
             raise LabError('writing the key as PEM failed: openssl printed no PRIVATE KEY block')
@@ -496,7 +664,7 @@ class LabBox:
 
     def _write_webapp(self, server_name: str) -> None:
         """The ROOT webapp: an index page and the /rest/login servlet."""
-        webapp = self.base / 'webapps' / 'ROOT'
+        webapp = self.web_app
         (webapp / 'index.html').write_text(INDEX_HTML.format(name=server_name), encoding='utf-8')
         (webapp / 'WEB-INF' / 'web.xml').write_text(WEBAPP_WEB_XML, encoding='utf-8')
         shutil.copyfile(str(compiled_servlet()), str(webapp / 'WEB-INF' / 'classes' / SERVLET_CLASS))
@@ -574,6 +742,8 @@ class LabBox:
             env.update(HOME=account.pw_dir, USER=user, LOGNAME=user)
             command = ['setpriv', '--reuid', str(account.pw_uid), '--regid', str(account.pw_gid), '--init-groups',
                        '--'] + command
+        if self.netns:
+            command = ['ip', 'netns', 'exec', self.netns] + command
         result = subprocess.run(command, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True, check=False, timeout=60)
@@ -693,7 +863,14 @@ class LabBox:
                   'accepting': port_accepts(c.address, c.port)} for c in connectors]
         fingerprint = next((served_certificate_sha256(c.address, c.port) for c in connectors
                             if c.tls and pid is not None), None)
+        nat = self.nat_redirects() if self.nat else None
+        # The ports a client reaches the web server on: the connectors, or on a NAT box the redirected ports.
+        accepting = dict((c.port, entry['accepting']) for c, entry in zip(connectors, ports))
+        public = sorted(source for source, target in nat.items() if accepting.get(target)) if nat is not None \
+            else sorted(port for port, up in accepting.items() if up)
         return {'root': str(self.root), 'running': pid is not None, 'pid': pid, 'address': config['address'],
+                'layout': config.get('layout', 'direct'), 'netns': config.get('netns'), 'nat_redirects': nat,
+                'interpreter': self.interpreter, 'public_ports': public,
                 'server_name': config['server_name'],
                 'style': 'legacy' if any(c.legacy for c in connectors) else 'current',
                 'ports': ports, 'certificate_sha256': fingerprint,
@@ -704,8 +881,10 @@ class LabBox:
         """Stop the box and remove its directory."""
         if not self.root.exists():
             return
-        self.config()
+        netns = self.netns
         self.stop()
+        if netns and Path('/run/netns', netns).exists():
+            ip_command('netns', 'del', netns)  # removes the veth pair and the box's rules with it
         shutil.rmtree(str(self.root))
 
 
@@ -718,16 +897,24 @@ def fleet_boxes(base: Path, count: int | None) -> list:
     return [LabBox(path.parent) for path in sorted(base.glob('box-*/lab.json'))]
 
 
-def fleet(action: str, base: Path, count: int | None, first_address: str, timeout: float) -> int:
-    """Create, start, stop or destroy several boxes; returns the number of failures."""
+def fleet(action: str, base: Path, count: int | None, first_address: str | None, timeout: float,
+          layout: str = 'direct') -> int:
+    """Create, start, stop or destroy several boxes; returns the number of failures.
+
+    Direct boxes get consecutive loopback addresses from first_address (127.0.0.10); NAT boxes
+    get 10.88.N.2 with N counting up from first_address's (10.88.1.2).
+    """
     if action == 'create' and count is None:
         raise LabError('fleet create needs --count')
-    first = ipaddress.ip_address(check_address(first_address))
+    nat = layout == 'nat'
+    first_address = first_address or ('10.88.1.2' if nat else '127.0.0.10')
+    first = ipaddress.ip_address(check_address(first_address, nat))
+    step = 256 if nat else 1
     failures = 0
     for number, box in enumerate(fleet_boxes(base, count), start=1):
         try:
             if action == 'create':
-                box.create(str(first + number - 1), server_name=box.root.name + '.lab.test')
+                box.create(str(first + step * (number - 1)), server_name=box.root.name + '.lab.test', layout=layout)
                 print('created {0} on {1}'.format(box.root, box.address))
             elif action == 'start':
                 began = time.monotonic()
@@ -745,6 +932,26 @@ def fleet(action: str, base: Path, count: int | None, first_address: str, timeou
     if action == 'destroy' and base.is_dir() and not any(base.iterdir()):
         base.rmdir()
     return failures
+
+
+def netns_run(argv: list) -> int:
+    """Run argv inside a new lab network namespace (loopback up, nothing else); remove it afterwards.
+
+    The NAT boxes created inside it link their own namespaces to it: whatever the command does
+    to networks stays inside namespaces it made, the host's network is never touched.
+    """
+    if not argv:
+        raise LabError('netns-run: give the command to run after --')
+    name = '{0}run-{1}'.format(LAB_NETNS_PREFIX, os.getpid())
+    ip_command('netns', 'add', name)
+    try:
+        ip_command('-n', name, 'link', 'set', 'lo', 'up')
+        try:
+            return subprocess.run(['ip', 'netns', 'exec', name] + argv, check=False).returncode
+        except KeyboardInterrupt:
+            return 130
+    finally:
+        ip_command('netns', 'del', name)
 
 
 # -- command line ---------------------------------------------------------------------------------------
@@ -767,6 +974,9 @@ def build_parser() -> argparse.ArgumentParser:
                         'more then, and a --root other users can reach')
     create.add_argument('--no-provisioning', dest='provisioning', action='store_false',
                         help='leave out the phone provisioning connectors 50080/50081')
+    create.add_argument('--layout', choices=('direct', 'nat'), default='direct',
+                        help='nat: as on the audited STARFACE, in its own network namespace (run inside netns-run)')
+    create.add_argument('--python', help='NAT layout: the Python the box\'s interpreter wrapper runs (default: this one)')
     for name, text in (('start', 'start Tomcat and wait until it serves'), ('restart', 'stop, then start')):
         command = commands.add_parser(name, help=text)
         command.add_argument('--root', required=True, type=Path)
@@ -780,7 +990,10 @@ def build_parser() -> argparse.ArgumentParser:
     several.add_argument('action', choices=('create', 'start', 'stop', 'destroy'))
     several.add_argument('--base', required=True, type=Path)
     several.add_argument('--count', type=int)
-    several.add_argument('--first-address', default='127.0.0.10')
+    several.add_argument('--first-address', help='default 127.0.0.10, with --layout nat 10.88.1.2')
+    several.add_argument('--layout', choices=('direct', 'nat'), default='direct')
+    inside = commands.add_parser('netns-run', help='run a command inside a new lab network namespace, then remove it')
+    inside.add_argument('argv', nargs=argparse.REMAINDER, help='-- COMMAND [ARGS...]')
     several.add_argument('--timeout', type=float, default=60.0)
     return parser
 
@@ -788,11 +1001,13 @@ def build_parser() -> argparse.ArgumentParser:
 def run_command(args: argparse.Namespace) -> int:
     """Carry out one parsed command; returns the exit code."""
     if args.command == 'fleet':
-        return 1 if fleet(args.action, args.base, args.count, args.first_address, args.timeout) else 0
+        return 1 if fleet(args.action, args.base, args.count, args.first_address, args.timeout, args.layout) else 0
+    if args.command == 'netns-run':
+        return netns_run(args.argv[1:] if args.argv[:1] == ['--'] else args.argv)
     box = LabBox(args.root)
     if args.command == 'create':
         config = box.create(args.address, args.http_port, args.https_port, args.server_name, args.san, args.days,
-                            args.style, args.force_https, args.provisioning, args.user)
+                            args.style, args.force_https, args.provisioning, args.user, args.layout, args.python)
         print('created {0}: {1} on {2}, restart command {3}'.format(
             box.root, config['server_name'], config['address'], box.restart_command))
     elif args.command in ('start', 'restart'):

@@ -372,3 +372,11 @@ def test_wait_for_box_ends_as_soon_as_give_up_names_a_reason(closed_port):
     assert len(asked) == 2
     assert problems[0] == 'Tomcat logged: "Address already in use"'
     assert 'HTTPS port %d' % closed_port in problems[1]
+
+
+def test_check_box_nat_redirect_goes_to_the_public_https_port(box):
+    start_http, https_port, der = box
+    http_port = start_http(Route(302, {'Location': 'https://127.0.0.1/'}))
+    assert _probe.check_box(HOST, box_expectation(http_port, https_port, der, redirect_port=443)) == []
+    assert _probe.check_box(HOST, box_expectation(http_port, https_port, der)) == [
+        'HTTP port %d should redirect to HTTPS port %d but redirects to https://127.0.0.1/' % (http_port, https_port)]

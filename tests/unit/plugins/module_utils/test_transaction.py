@@ -532,10 +532,15 @@ SERVED = 'http_enabled=true http_port=80 https_enabled=true https_port=443'
 
 @pytest.mark.parametrize('server_xml, web_xml, expected', [
     (SERVED, '<web-app>forced</web-app>', dict(
-        http_enabled=True, http_port=80, https_enabled=True, https_port=443, force_https=True, disabled_ports=[])),
+        http_enabled=True, http_port=80, https_enabled=True, https_port=443, force_https=True, disabled_ports=[],
+        redirect_port=None)),
     ('http_enabled=true http_port=8080 https_enabled=false', '<web-app/>', dict(
         http_enabled=True, http_port=8080, https_enabled=False, https_port=None, force_https=False,
-        disabled_ports=[], fingerprint_sha256=None)),
+        disabled_ports=[], fingerprint_sha256=None, redirect_port=None)),
+    # A NAT box: the HTTP connector sends browsers to the public HTTPS port, not to its connector.
+    ('http_enabled=true http_port=8080 https_enabled=true https_port=8181 redirect_port=443', '<web-app>forced</web-app>',
+     dict(http_enabled=True, http_port=8080, https_enabled=True, https_port=8181, force_https=True,
+          disabled_ports=[], redirect_port=443)),
 ])
 def test_expected_from_files(box, fake_layers, server_xml, web_xml, expected):
     write(box.server_xml, server_xml.encode())

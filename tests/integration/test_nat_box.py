@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, telephony.starface contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The modules on a box laid out like the audited STARFACE: Tomcat as tomcat on 8080/8181, NAT from 80/443.
+
+Each box has its own network namespace; the tests run in the lab namespace it is linked to
+(make integration runs them through `starface_lab.py netns-run`) and check the box from
+there, through its public ports, as browsers and phones reach it.
+"""
+
+from __future__ import annotations
+
+import pwd
+import subprocess
+import sys
+
+import pytest
+
+from runner import box_args, file_hashes, run_module
+from clients import get, port_refuses, served_sha256
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def nat_box(lab_box_factory):
+    """A started NAT box: public 80/443, connectors 8080/8181, Tomcat as user tomcat."""
+    return lab_box_factory(layout='nat')
+
+
+def webserver(box, check=False, **options):
+    """Run starface_webserver on the box (inside its namespace)."""
+    return run_module('starface_webserver', dict(box_args(box), nat_rules_file=str(box.nat_rules_file), **options),
+                      check=check)
+
+
+def info(box, **options):
+    """Run starface_webserver_info on the box."""
+    return run_module('starface_webserver_info', dict(box_args(box), nat_rules_file=str(box.nat_rules_file),
+                                                      **options))
+
+
+def hashes(box):
+    """Hashes of the files starface_webserver may change on a NAT box."""
+    return file_hashes(box.server_xml, box.web_xml, box.nat_rules_file)
+
+
+def in_box(box, *argv, **kwargs):
+    """Run a command inside the box's network namespace."""
+    return subprocess.run(['ip', 'netns', 'exec', box.netns] + list(argv), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False, **kwargs)
+
+
+def test_nat_box_is_laid_out_like_the_audited_starface(nat_box):
+    pid = nat_box.pid()
+    with open('/proc/%d/status' % pid, encoding='utf-8') as handle:
+        uid = int(next(line for line in handle if line.startswith('Uid:')).split()[1])
+    assert pwd.getpwuid(uid).pw_name == 'tomcat'
+    assert nat_box.nat_redirects() == {80: 8080, 443: 8181}
+    # Nothing listens on 80/443 inside the box: locally made connections skip PREROUTING.
+    local = in_box(nat_box, sys.executable, '-c', 'import socket\nfor port in (80, 443, 8080):\n'
+                   '    s = socket.socket()\n    print(port, s.connect_ex(("127.0.0.1", port)))')
+    assert local.stdout.split('\n')[:3] == ['80 111', '443 111', '8080 0'], local.stdout
+    status, dummy, body = get(nat_box.address, 80, '/', tls=False)
+    assert status == 200 and 'STARFACE lab box' in body
+    assert get(nat_box.address, 443, '/rest/login', tls=True)[0] == 200
+    listing = subprocess.run(['keytool', '-list', '-keystore', str(nat_box.keystore), '-storepass', 'changeit'],
+                             stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    assert 'tomcat,' in listing and 'root,' in listing
+
+
+def test_info_reports_public_and_connector_ports_and_the_nat_rules(nat_box):
+    run = info(nat_box)
+    assert not run.failed, run.output
+    settings = run.result['settings']
+    assert (settings['http_port'], settings['https_port']) == (80, 443)
+    assert (settings['http_connector_port'], settings['https_connector_port']) == (8080, 8181)
+    redirects = dict((item['public_port'], (item['connector_port'], item['service']))
+                     for item in run.result['nat']['redirects'])
+    assert redirects == {80: (8080, 'http'), 443: (8181, 'https')}
+    assert run.result['nat']['drift'] == dict(live_only=[], file_only=[], file_missing=False)
+    assert run.result['tomcat']['user'] == 'tomcat' and run.result['tomcat']['may_bind_low_ports'] is False
+    assert run.result['web_root'] == str(nat_box.web_app)
+    assert run.result['served']['fingerprint_sha256'] == served_sha256(nat_box.address, 443)
+
+
+def test_nothing_set_changes_nothing_and_force_https_off_and_on_is_exact(nat_box):
+    pid, before = nat_box.pid(), hashes(nat_box)
+    run = webserver(nat_box)
+    assert not run.failed and not run.changed, run.output
+    forced = webserver(nat_box, force_https=True)
+    assert not forced.failed and forced.changed, forced.output
+    status, headers, dummy = get(nat_box.address, 80, '/rest/login', tls=False)
+    assert status == 302 and headers['location'] == 'https://%s/rest/login' % nat_box.address, headers
+    assert get(nat_box.address, 443, '/rest/login', tls=True)[0] == 200
+    off = webserver(nat_box, force_https=False)
+    assert not off.failed and off.changed, off.output
+    assert hashes(nat_box) == before
+    assert get(nat_box.address, 80, '/rest/login', tls=False)[0] == 200
+    assert nat_box.pid() != pid  # forcing is web.xml: Tomcat restarted for it
+
+
+def test_public_port_moves_the_redirect_without_a_restart_and_back_is_byte_identical(nat_box):
+    pid, before, rules = nat_box.pid(), hashes(nat_box), nat_box.saved_rules()
+    moved = webserver(nat_box, http_port=8088)
+    assert not moved.failed and moved.changed, moved.output
+    assert moved.result['restarted'] is False
+    assert any('moved to port 8088' in warning for warning in moved.warnings), moved.warnings
+    assert nat_box.pid() == pid
+    assert get(nat_box.address, 8088, '/rest/login', tls=False)[0] == 200
+    assert port_refuses(nat_box.address, 80)
+    assert '--dport 8088 -j REDIRECT --to-ports 8080' in nat_box.nat_rules_file.read_text()
+    assert nat_box.nat_redirects() == {8088: 8080, 443: 8181}
+    again = webserver(nat_box, http_port=8088)
+    assert not again.failed and not again.changed, again.output
+    back = webserver(nat_box, http_port=80)
+    assert not back.failed and back.changed, back.output
+    assert hashes(nat_box) == before and nat_box.saved_rules() == rules
+    assert get(nat_box.address, 80, '/rest/login', tls=False)[0] == 200
+    assert nat_box.pid() == pid
+
+
+def test_disabled_http_loses_redirect_and_connector_and_comes_back(nat_box):
+    before, rules = hashes(nat_box), nat_box.saved_rules()
+    off = webserver(nat_box, http_enabled=False)
+    assert not off.failed and off.changed, off.output
+    assert port_refuses(nat_box.address, 80) and port_refuses(nat_box.address, 8080)
+    assert nat_box.nat_redirects() == {443: 8181}
+    assert get(nat_box.address, 443, '/rest/login', tls=True)[0] == 200
+    on = webserver(nat_box, http_enabled=True)
+    assert not on.failed and on.changed, on.output
+    assert get(nat_box.address, 80, '/rest/login', tls=False)[0] == 200
+    assert nat_box.saved_rules() == rules
+    assert hashes(nat_box)[str(nat_box.nat_rules_file)] == before[str(nat_box.nat_rules_file)]
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['run', 'check-mode'])
+def test_low_connector_port_for_tomcat_user_is_refused_before_any_write(nat_box, check_mode):
+    pid, before = nat_box.pid(), hashes(nat_box)
+    run = webserver(nat_box, check=check_mode, https_connector_port=443)
+    assert run.failed, run.output
+    assert run.msg.startswith('https_connector_port: Tomcat runs as tomcat (uid'), run.msg
+    assert 'NAT rule' in run.msg and run.msg.endswith('Nothing was changed.'), run.msg
+    assert hashes(nat_box) == before and nat_box.pid() == pid
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['run', 'check-mode'])
+def test_public_port_held_by_another_program_is_refused_naming_it(nat_box, check_mode):
+    pid, before = nat_box.pid(), hashes(nat_box)
+    holder = subprocess.Popen(['ip', 'netns', 'exec', nat_box.netns, sys.executable, '-c',
+                               'import socket, sys, time\ns = socket.socket()\n'
+                               's.bind(("0.0.0.0", 8090))\ns.listen()\nprint("ready", flush=True)\ntime.sleep(120)'],
+                              stdout=subprocess.PIPE, universal_newlines=True)
+    try:
+        assert holder.stdout.readline().strip() == 'ready'
+        run = webserver(nat_box, check=check_mode, http_port=8090)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run.failed, run.output
+    assert run.msg.startswith('http_port: port 8090 is in use by PID '), run.msg
+    assert 'a redirect from it to Tomcat would cut that program off' in run.msg, run.msg
+    assert hashes(nat_box) == before and nat_box.pid() == pid
+    assert nat_box.nat_redirects() == {80: 8080, 443: 8181}
