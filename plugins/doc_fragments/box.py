@@ -120,7 +120,7 @@ options:
   iptables_save_command:
     description:
       - The command that prints the live netfilter rules. A box without it has no NAT
-        redirects to read: its connector ports are its public ports.
+        redirects to read, so its connector ports are its public ports.
     type: str
     default: iptables-save
 requirements:
