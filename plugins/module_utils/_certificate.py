@@ -439,9 +439,13 @@ class Import(CertificateBase):
             return None
         try:
             with open(path, 'rb') as handle:
-                return handle.read()
+                data = handle.read()
         except (IOError, OSError) as exc:
             raise StarfaceError('cannot read %s: %s' % (path, exc.strerror or exc), field=name + '_path')
+        if not data.strip():
+            raise StarfaceError('the file %s is empty: put the certificate in it as PEM or DER, or check the path'
+                                % path, field=name + '_path')
+        return data
 
     def new_chain(self, now):
         """Return the verified chain (leaf first) from the CA's reply and root."""

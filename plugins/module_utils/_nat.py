@@ -83,6 +83,11 @@ def redirects_in(text):
     return found
 
 
+def spec(line):
+    """Return the words of a rule line after ``-A PREROUTING``, as iptables takes them."""
+    return shlex.split(line)[2:]
+
+
 def redirect_line(template, public_port, connector_port):
     """Return template's rule line with its public port and connector port replaced."""
     words = shlex.split(template.line)
@@ -260,7 +265,6 @@ class NatRules:
         self.forget()
         where_before = self.position(before) if before else None
         where_after = self.position(after) if after else None
-        spec = lambda line: shlex.split(line)[2:]  # noqa: E731 - the words after "-A PREROUTING"
         try:
             if after and where_after is None and where_before is not None:
                 self.iptables('-R', CHAIN, str(where_before), *spec(after))

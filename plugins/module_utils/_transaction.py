@@ -414,9 +414,12 @@ class Transaction:
         except StarfaceError as err:
             journal['rules'].remove(entry)
             try:
-                self.write_journal(journal) if journal['rules'] or journal['files'] else remove_file(self.journal_path)
+                if journal['rules'] or journal['files']:
+                    self.write_journal(journal)
+                else:
+                    remove_file(self.journal_path)
             except OSError:
-                pass
+                pass  # the entry names a rule that did not change: putting it "back" changes nothing
             raise self.abort('cannot change the NAT rule: %s.' % err.msg, field=err.field)
 
     def restore_rules(self, journal):

@@ -56,7 +56,9 @@ options:
     type: str
   certificate_path:
     description:
-      - A file on the box holding the CA's answer.
+      - A file on the box holding the CA's answer, as PEM text or as binary DER (one
+        certificate) or PKCS#7. Binary files are accepted only here, not in O(certificate),
+        which is text.
     type: path
   root_certificate:
     description:
@@ -67,7 +69,7 @@ options:
     type: str
   root_certificate_path:
     description:
-      - A file on the box holding the CA's root certificate.
+      - A file on the box holding the CA's root certificate, PEM or binary DER.
     type: path
   server_name:
     description:

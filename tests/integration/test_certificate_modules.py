@@ -297,3 +297,14 @@ def test_a_valid_ca_signed_certificate_is_kept_by_selfsigned_unless_forced(lab_b
     assert forced.result['reasons'] == ['forced'] and 'kept' not in forced.result
     assert served_sha256(lab_box.address, 443) == forced.result['certificate']['fingerprint_sha256']
     assert forced.result['certificate']['self_signed'] is True
+
+
+def test_empty_certificate_file_is_named_not_pasting(lab_box, tmp_path):
+    empty = tmp_path / 'answer.pem'
+    empty.write_text('\n  \n')
+    before = file_hashes(lab_box.keystore, lab_box.key_pem, lab_box.server_xml)
+    run = run_module('starface_cert_import', dict(box_args(lab_box), certificate_path=str(empty)))
+    assert run.failed, run.output
+    assert run.msg == ('certificate_path: the file %s is empty: put the certificate in it as PEM or DER, or check '
+                       'the path' % empty), run.msg
+    assert file_hashes(lab_box.keystore, lab_box.key_pem, lab_box.server_xml) == before
