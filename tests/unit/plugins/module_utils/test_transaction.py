@@ -675,3 +675,86 @@ def test_what_tomcat_logs_after_the_restart_is_quoted_and_what_it_logged_before_
                      'caused by "java.net.BindException: Address already in use" (another program holds the port)' % log)
     assert '1111' not in str(caught.value)
     assert read(box.server_xml) == OLD
+
+
+# -- NAT rules in the transaction ----------------------------------------------------------------------------
+
+HTTP_RULE = '-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080'
+MOVED_RULE = '-A PREROUTING -p tcp -m tcp --dport 8088 -j REDIRECT --to-ports 8080'
+
+
+class ChainRunner(Runner):
+    """Runner that also plays iptables-save (/bin/true) and iptables on a PREROUTING chain in memory."""
+
+    def __init__(self, chain):
+        super().__init__()
+        self.chain = list(chain)
+
+    def __call__(self, command, timeout):
+        words = command.split()
+        if words[0] == '/bin/true':
+            return 0, '*nat\n' + ''.join(line + '\n' for line in self.chain) + 'COMMIT\n', ''
+        if words[0] != 'iptables':
+            return super().__call__(command, timeout)
+        self.calls.append((command, timeout))
+        op, rest = words[3], words[4:]
+        if op == '-R':
+            self.chain[int(rest[1]) - 1] = ' '.join(['-A', 'PREROUTING'] + rest[2:])
+        elif op == '-I':
+            self.chain.insert(int(rest[1]) - 1, ' '.join(['-A', 'PREROUTING'] + rest[2:]))
+        elif op == '-D':
+            self.chain.remove(' '.join(['-A', 'PREROUTING'] + rest[1:]))
+        return 0, '', ''
+
+
+@pytest.fixture(name='nat_box')
+def nat_box_fixture(box):
+    box.iptables_save_command = '/bin/true'
+    return box
+
+
+def test_failed_restart_puts_the_live_rule_back_with_the_files(nat_box):
+    from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+
+    runner = ChainRunner([HTTP_RULE])
+    transaction, dummy, verifier = make(nat_box, runner)
+    transaction.stage(nat_box.server_xml, NEW)
+    transaction.stage_rule(NatRules(nat_box, runner), HTTP_RULE, MOVED_RULE, 1)
+    assert runner.chain == [MOVED_RULE]
+    assert transaction.pending()['rules'] == [dict(before=HTTP_RULE, after=MOVED_RULE, position=1)]
+    with pytest.raises(StarfaceError):
+        transaction.restart_and_verify(verifier.expected)
+    assert runner.chain == [HTTP_RULE] and read(nat_box.server_xml) == OLD
+    assert transaction.pending() is None
+
+
+def test_rules_only_change_commits_without_a_restart(nat_box):
+    from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+
+    runner = ChainRunner([HTTP_RULE])
+    transaction, dummy, verifier = make(nat_box, runner)
+    transaction.stage_rule(NatRules(nat_box, runner), HTTP_RULE, MOVED_RULE, 1)
+    assert transaction.activate_rules(verifier.expected) == []
+    assert runner.chain == [MOVED_RULE] and transaction.pending() is None
+    assert not [call for call in runner.calls if 'restart' in call[0]]
+
+
+def test_rules_only_change_that_does_not_take_is_put_back(nat_box):
+    from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+
+    class Ignoring(ChainRunner):
+        """iptables that answers 0 but changes nothing."""
+
+        def __call__(self, command, timeout):
+            if command.startswith('iptables'):
+                self.calls.append((command, timeout))
+                return 0, '', ''
+            return super().__call__(command, timeout)
+
+    runner = Ignoring([HTTP_RULE])
+    transaction, dummy, verifier = make(nat_box, runner)
+    transaction.stage_rule(NatRules(nat_box, runner), HTTP_RULE, MOVED_RULE, 1)
+    with pytest.raises(StarfaceError) as err:
+        transaction.activate_rules(verifier.expected)
+    assert 'is not live' in str(err.value) and 'put back' in str(err.value)
+    assert transaction.pending() is None
