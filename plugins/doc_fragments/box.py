@@ -121,6 +121,7 @@ options:
     description:
       - The command that prints the live netfilter rules. A box without it has no NAT
         redirects to read, so its connector ports are its public ports.
+      - An empty string skips reading the rules, for a box without NAT whose iptables fails.
     type: str
     default: iptables-save
 requirements:

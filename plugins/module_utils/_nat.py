@@ -25,6 +25,8 @@ from ansible_collections.telephony.starface.plugins.module_utils._errors import 
 
 CHAIN = 'PREROUTING'
 COMMAND_TIMEOUT = 30
+# Where iptables lives on EL and Debian; a module's PATH (over SSH, from cron) may lack them.
+SBIN = ['/usr/sbin', '/sbin', '/usr/local/sbin']
 
 # public_port: the port browsers and phones use; connector_port: Tomcat's; line: the rule as
 # iptables-save prints it; position: its place in the chain (1 is the first rule).
@@ -161,6 +163,18 @@ def insertion_point(lines):
     return point
 
 
+def find_program(name):
+    """Return the absolute path of an executable (searched in PATH and the sbin folders), or None."""
+    if os.path.isabs(name):
+        return name if os.access(name, os.X_OK) else None
+    folders = os.environ.get('PATH', '').split(os.pathsep) + SBIN
+    for folder in folders:
+        path = os.path.join(folder, name)
+        if folder and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
 class NatRules:
     """The box's live NAT rules and the file it loads them from at boot."""
 
@@ -183,21 +197,18 @@ class NatRules:
         return out
 
     def available(self):
-        """Return whether the box has the iptables-save program (without it there is no NAT to read)."""
-        program = shlex.split(self.box.iptables_save_command)[0]
-        if os.path.isabs(program):
-            return os.access(program, os.X_OK)
-        return any(os.access(os.path.join(folder, program), os.X_OK)
-                   for folder in os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin').split(os.pathsep))
+        """Return the iptables-save argv, or None: no such program, or the option is empty (no NAT to read)."""
+        argv = shlex.split(self.box.iptables_save_command or '')
+        if not argv:
+            return None
+        found = find_program(argv[0])
+        return [found] + argv[1:] if found else None
 
     def live_text(self):
-        """Return the live nat table as iptables-save prints it ('' when the box has no iptables-save)."""
+        """Return the live nat table as iptables-save prints it ('' when there is no iptables-save to run)."""
         if self._live is None:
-            if not self.available():
-                self._live = ''
-            else:
-                argv = shlex.split(self.box.iptables_save_command) + ['-t', 'nat']
-                self._live = self.run(argv, 'iptables_save_command')
+            argv = self.available()
+            self._live = self.run(argv + ['-t', 'nat'], 'iptables_save_command') if argv else ''
         return self._live
 
     def live(self):
@@ -240,8 +251,12 @@ class NatRules:
 
     def iptables(self, *words):
         """Run the box's iptables command on the nat table with these words."""
-        argv = shlex.split(self.box.iptables_command) + ['-t', 'nat'] + list(words)
-        return self.run(argv, 'iptables_command')
+        argv = shlex.split(self.box.iptables_command or '')
+        found = find_program(argv[0]) if argv else None
+        if not found:
+            raise StarfaceError('cannot change the NAT rules: iptables_command %r is not a program on this box'
+                                % (self.box.iptables_command or ''), field='iptables_command')
+        return self.run([found] + argv[1:] + ['-t', 'nat'] + list(words), 'iptables_command')
 
     def position(self, line):
         """Return the live position of the rule line in PREROUTING, or None."""

@@ -79,7 +79,7 @@ def test_rules_file_without_the_line_is_refused_naming_the_option():
 
 
 class FakeBox:
-    iptables_command = 'iptables'
+    iptables_command = '/bin/echo'  # played by FakeIptables
     iptables_save_command = '/bin/true'
     nat_rules_file = '/nonexistent/iptables'
 
@@ -129,3 +129,17 @@ def test_a_failing_iptables_is_reported_with_its_words():
     with pytest.raises(StarfaceError) as err:
         NatRules(FakeBox(), failing).live()
     assert 'Permission denied' in err.value.msg and err.value.field == 'iptables_save_command'
+
+
+def test_an_empty_iptables_save_command_means_no_nat_to_read():
+    class NoNat(FakeBox):
+        iptables_save_command = ''
+    assert NatRules(NoNat(), None).live() == []
+
+
+def test_a_missing_iptables_is_named():
+    class Missing(FakeBox):
+        iptables_command = 'no-such-iptables'
+    with pytest.raises(StarfaceError) as err:
+        NatRules(Missing(), FakeIptables([HTTP])).apply(HTTP, None)
+    assert err.value.field == 'iptables_command' and 'no-such-iptables' in err.value.msg
