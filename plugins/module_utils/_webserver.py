@@ -313,7 +313,8 @@ class WebServer:
         if warning:
             self.module.warn(warning)
         result['changed'] = True
-        restart = bool(server_changes or web_change)
+        # A change an earlier run left waiting for its restart (restart: false) still needs it.
+        restart = bool(server_changes or web_change or self.transaction.changed_files())
         if self.module.check_mode:
             result['restart_required'] = restart
             return result
@@ -358,6 +359,6 @@ class WebServer:
                                            ahead_of=https.line if https else None)
         except StarfaceError as err:
             self.module.warn('The NAT rules file %s was not changed (%s): the live rules differ from it now, and a '
-                             'reboot loads the old ones. Compare them (starface_webserver_info reports nat_drift).'
+                             'reboot loads the old ones. Compare them (starface_webserver_info reports nat.drift).'
                              % (path, err.msg))
             return None

@@ -164,3 +164,18 @@ def test_public_port_held_by_another_program_is_refused_naming_it(nat_box, check
     assert 'a redirect from it to Tomcat would cut that program off' in run.msg, run.msg
     assert hashes(nat_box) == before and nat_box.pid() == pid
     assert nat_box.nat_redirects() == {80: 8080, 443: 8181}
+
+
+def test_a_pending_change_is_not_committed_by_a_change_of_rules_alone(nat_box):
+    pid = nat_box.pid()
+    pending = webserver(nat_box, force_https=True, restart=False)
+    assert not pending.failed and pending.result['restart_required'] is True, pending.output
+    moved = webserver(nat_box, http_port=8088, restart=False)
+    assert not moved.failed and moved.changed, moved.output
+    assert moved.result['restart_required'] is True, moved.output  # forced HTTPS still waits for its restart
+    assert nat_box.pid() == pid
+    done = webserver(nat_box, http_port=8088)
+    assert not done.failed and done.result.get('restarted') is True, done.output
+    assert nat_box.pid() != pid
+    status, headers, dummy = get(nat_box.address, 8088, '/rest/login', tls=False)
+    assert status == 302 and headers['location'] == 'https://%s/rest/login' % nat_box.address, headers
