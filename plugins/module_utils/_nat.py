@@ -242,9 +242,10 @@ class NatRules:
     def drift(self):
         """Return the redirects that differ between the live rules and the file: dict(live_only, file_only)."""
         live = set(redirect.line for redirect in self.live())
-        saved = set(redirect.line for redirect in self.saved())
-        if self.file_text() is None:
+        text = self.file_text()
+        if text is None:
             return dict(live_only=sorted(live), file_only=[], file_missing=True)
+        saved = set(redirect.line for redirect in redirects_in(text))
         return dict(live_only=sorted(live - saved), file_only=sorted(saved - live), file_missing=False)
 
     # Changing one live rule
