@@ -44,6 +44,10 @@ options:
     description:
       - Alias of the key entry in the keystore.
       - Defaults to the alias in O(server_xml), then to C(tomcat).
+      - Writing the keystore keeps its other entries. A key entry under another alias that held
+        the same certificate (STARFACE's C(root) copy) gets the new key and chain as well, so
+        both stay in step. A PKCS12 keystore with other entries is refused before anything is
+        written, as Python's cryptography writes one key per PKCS12 file.
     type: str
   key_pem_path:
     description:

@@ -159,10 +159,22 @@ class Keystore:
         facts['chain'] = chain_facts(self.entry.chain)
         return facts
 
+    def aliases(self):
+        """Return the keystore's entries as dicts of alias and kind ([] when it cannot be read)."""
+        if self.entry is None:
+            return []
+        return [dict(alias=alias, kind=kind) for alias, kind in _keystore.list_aliases(self.data, self.password)]
+
     def render(self, private_key, chain):
-        """Return the keystore bytes holding this key and chain under the alias, in the box's format."""
+        """Return (keystore bytes, aliases kept in step): this key and chain under the alias, in the box's format.
+
+        The other entries stay (see _keystore.replace_key_entry); a keystore that cannot be read
+        (replaced by force) holds the new entry alone.
+        """
         entry = _keystore.KeyEntry(self.alias, private_key, list(chain))
-        return _keystore.dump_key_entry(entry, self.password, self.format, key_password=self.key_password)
+        if self.entry is None:
+            return _keystore.dump_key_entry(entry, self.password, self.format, key_password=self.key_password), []
+        return _keystore.replace_key_entry(self.data, entry, self.password, self.format, key_password=self.key_password)
 
 
 def names_match(facts, server_name, names):
@@ -239,7 +251,9 @@ class CertificateBase:
     def install(self, result, private_key, chain):
         """Stage the new keystore (and key PEM), then restart and verify unless told not to."""
         self.check_password_option()
-        files = [(self.keystore.path, self.keystore.render(private_key, chain))]
+        data, in_step = self.keystore.render(private_key, chain)
+        result['aliases_in_step'] = in_step
+        files = [(self.keystore.path, data)]
         if os.path.exists(self.box.key_pem_path):
             files.append((self.box.key_pem_path, _x509.private_key_pem(private_key)))
         if self.params['backup']:

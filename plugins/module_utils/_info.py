@@ -31,6 +31,7 @@ def keystore_info(keystore):
         info['error'] = keystore.error.msg if keystore.error else 'unreadable'
         return info
     info.update(keystore.facts())
+    info['aliases'] = keystore.aliases()
     return info
 
 

@@ -58,7 +58,8 @@ _OID_FRIENDLY_NAME = '1.2.840.113549.1.9.20'
 _SALT_SIZE = 20
 _DIGEST_SIZE = 20
 
-_JksEntry = collections.namedtuple('_JksEntry', ['alias', 'kind', 'protected_key', 'certificates'])
+# raw: the entry's bytes as read, written back unchanged when another entry is replaced.
+_JksEntry = collections.namedtuple('_JksEntry', ['alias', 'kind', 'protected_key', 'certificates', 'raw'])
 _Pkcs12Content = collections.namedtuple('_Pkcs12Content', ['key', 'key_bags', 'certs'])
 
 
@@ -128,6 +129,48 @@ def dump_key_entry(entry: KeyEntry, password: str, fmt: str, key_password: str |
     return pkcs12.serialize_key_and_certificates(
         entry.alias.encode('utf-8'), entry.private_key, entry.chain[0], entry.chain[1:] or None,
         serialization.BestAvailableEncryption(password.encode('utf-8')))
+
+
+def replace_key_entry(data: bytes | None, entry: KeyEntry, password: str, fmt: str,
+                      key_password: str | None = None):
+    """Return (keystore bytes, aliases kept in step): ``entry`` written into the keystore ``data``.
+
+    The other entries of a JKS keystore stay, byte for byte, except a key entry whose leaf is
+    the certificate the replaced entry had: a copy of the served key and chain (STARFACE keeps
+    one under ``root``), which gets the new key and chain too so that both stay in step. A
+    PKCS12 keystore holds the entry alone (Python's cryptography writes one key per file):
+    other entries are refused rather than dropped. Without readable ``data`` the keystore
+    holds the entry alone.
+    """
+    fmt = (fmt or '').upper()
+    if not data:
+        return dump_key_entry(entry, password, fmt, key_password), []
+    if fmt == 'PKCS12':
+        others = [alias for alias, dummy in _pkcs12_aliases(_load_pkcs12(data, password))
+                  if not _same_alias(alias, entry.alias)]
+        if others:
+            raise StarfaceError("the PKCS12 keystore also holds %s, which writing it would lose (only a JKS "
+                                "keystore keeps other entries): move them out with keytool, or convert the "
+                                "keystore to JKS" % ', '.join("'%s'" % alias for alias in others))
+        return dump_key_entry(entry, password, fmt, key_password), []
+    _check_entry(entry)
+    old = _parse_jks(data, password)
+    replaced = [item for item in old if _same_alias(item.alias, entry.alias)]
+    old_leaf = replaced[0].certificates[:1] if replaced and replaced[0].kind == KIND_KEY else None
+    key = _protected_entry_key(entry, key_password or password)
+    parts, in_step = [], []
+    if not replaced:
+        parts.append(_jks_key_entry(entry.alias, key, entry.chain))
+    for item in old:
+        if _same_alias(item.alias, entry.alias):
+            parts.append(_jks_key_entry(entry.alias, key, entry.chain))
+        elif old_leaf and item.kind == KIND_KEY and item.certificates[:1] == old_leaf:
+            parts.append(_jks_key_entry(item.alias, key, entry.chain))
+            in_step.append(item.alias)
+        else:
+            parts.append(item.raw or _jks_entry_bytes(item))
+    body = struct.pack('>III', JKS_MAGIC, 2, len(parts)) + b''.join(parts)
+    return body + _jks_digest(password, body), in_step
 
 
 def _damaged(what):
@@ -239,16 +282,23 @@ def _parse_jks(data, password):
 
 
 def _read_jks_entry(reader, version):
+    start = reader.pos
     tag = reader.u4()
     alias = reader.utf()
     reader.take(8)  # creation time
     if tag == _TAG_KEY:
         protected_key = reader.take(reader.u4())
         certificates = [reader.certificate(version) for dummy in range(reader.u4())]
-        return _JksEntry(alias, KIND_KEY, protected_key, certificates)
+        return _JksEntry(alias, KIND_KEY, protected_key, certificates, _raw_v2(reader, start, version))
     if tag == _TAG_TRUSTED:
-        return _JksEntry(alias, KIND_TRUSTED, None, [reader.certificate(version)])
+        certificates = [reader.certificate(version)]
+        return _JksEntry(alias, KIND_TRUSTED, None, certificates, _raw_v2(reader, start, version))
     raise _damaged('%s has the unknown type %d' % (reader.where, tag))
+
+
+def _raw_v2(reader, start, version):
+    """Return the entry just read as version-2 bytes (the bytes as read; None for version 1, re-encoded on write)."""
+    return reader.data[start:reader.pos] if version == 2 else None
 
 
 def _find_jks_entry(entries, alias):
@@ -316,17 +366,35 @@ def _load_der_key(der, alias):
 # --- JKS writing ---------------------------------------------------------------------------------
 
 def _dump_jks(entry, password, key_password):
+    key = _protected_entry_key(entry, key_password)
+    body = struct.pack('>III', JKS_MAGIC, 2, 1) + _jks_key_entry(entry.alias, key, entry.chain)
+    return body + _jks_digest(password, body)
+
+
+def _protected_entry_key(entry, key_password):
+    """Return the entry's private key as PKCS#8, protected as JKS does."""
     plain = entry.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                             serialization.NoEncryption())
-    protected_key = _protect_key(plain, key_password)
-    parts = [struct.pack('>IIII', JKS_MAGIC, 2, 1, _TAG_KEY), _encode_java_utf(entry.alias.lower()),
-             struct.pack('>Q', int(time.time() * 1000)), struct.pack('>I', len(protected_key)), protected_key,
-             struct.pack('>I', len(entry.chain))]
-    for cert in entry.chain:
-        der = cert.public_bytes(serialization.Encoding.DER)
+    return _protect_key(plain, key_password)
+
+
+def _jks_key_entry(alias, protected_key, chain):
+    """Return the bytes of a JKS key entry made now (keytool writes aliases in lower case)."""
+    ders = [cert.public_bytes(serialization.Encoding.DER) for cert in chain]
+    return _jks_entry_bytes(_JksEntry(alias.lower(), KIND_KEY, protected_key, ders, None))
+
+
+def _jks_entry_bytes(entry, created_ms=None):
+    """Return the version-2 bytes of a JKS entry (created now unless ``created_ms`` is given)."""
+    created = int(time.time() * 1000) if created_ms is None else created_ms
+    parts = [struct.pack('>I', _TAG_KEY if entry.kind == KIND_KEY else _TAG_TRUSTED), _encode_java_utf(entry.alias),
+             struct.pack('>Q', created)]
+    if entry.kind == KIND_KEY:
+        parts.extend([struct.pack('>I', len(entry.protected_key)), entry.protected_key,
+                      struct.pack('>I', len(entry.certificates))])
+    for der in entry.certificates:
         parts.extend([_encode_java_utf('X.509'), struct.pack('>I', len(der)), der])
-    body = b''.join(parts)
-    return body + _jks_digest(password, body)
+    return b''.join(parts)
 
 
 def _protect_key(plain, password):

@@ -140,6 +140,15 @@ key_source:
   returned: when changed
   type: str
   sample: pending
+aliases_in_step:
+  description:
+    - Other key entries of the keystore that held the same certificate as O(keystore_alias) and
+      got the new key and chain too (STARFACE keeps such a copy under C(root)). Every other entry
+      of a JKS keystore stays as it was.
+  returned: when changed
+  type: list
+  elements: str
+  sample: [root]
 restart_required:
   description: Whether the change waits for a restart of the web server.
   returned: always

@@ -212,6 +212,15 @@ kept:
     reason: ca_signed
     would_replace_for: [names_differ]
     message: Kept the CA-signed certificate of CN=pbx.example.com (issued by CN=Example CA, ...)
+aliases_in_step:
+  description:
+    - Other key entries of the keystore that held the same certificate as O(keystore_alias) and
+      got the new key and certificate too (STARFACE keeps such a copy under C(root)). Every other
+      entry of a JKS keystore stays as it was.
+  returned: when state is selfsigned and the certificate was made anew
+  type: list
+  elements: str
+  sample: [root]
 restart_required:
   description: Whether a change waits for a restart of the web server.
   returned: when state is selfsigned

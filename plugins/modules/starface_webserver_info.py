@@ -125,13 +125,17 @@ nat:
       type: str
       sample: null
 keystore:
-  description: Facts of the key entry's certificate in the keystore, with its chain.
+  description:
+    - Facts of the key entry's certificate in the keystore, with its chain.
+    - C(aliases) lists every entry of the keystore (C(kind) is C(key) or C(trusted certificate)),
+      for example the C(root) copy of the served key and chain that STARFACE keeps.
   returned: always
   type: dict
   sample:
     path: /opt/tomcat/ssl/tomcat.keystore
     format: JKS
     alias: tomcat
+    aliases: [{alias: root, kind: key}, {alias: tomcat, kind: key}]
     subject: CN=pbx.example.com
     issuer: CN=pbx.example.com
     subject_alt_names: ["DNS:pbx.example.com"]

@@ -20,6 +20,7 @@ import pytest
 
 from runner import box_args, file_hashes, run_module
 from clients import get, port_refuses, served_sha256
+from openssl_ca import OpensslCa
 
 pytestmark = pytest.mark.lab
 
@@ -179,3 +180,31 @@ def test_a_pending_change_is_not_committed_by_a_change_of_rules_alone(nat_box):
     assert nat_box.pid() != pid
     status, headers, dummy = get(nat_box.address, 8088, '/rest/login', tls=False)
     assert status == 302 and headers['location'] == 'https://%s/rest/login' % nat_box.address, headers
+
+
+def keytool_leaf_sha256(box, alias):
+    """Return keytool's SHA-256 fingerprint of the alias's certificate (upper-case, colons)."""
+    listing = subprocess.run(['keytool', '-list', '-v', '-keystore', str(box.keystore), '-alias', alias,
+                              '-storepass:env', 'KS_STOREPASS'], env={'KS_STOREPASS': 'changeit', 'PATH': '/usr/bin:/bin'},
+                             stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    return listing.split('SHA256: ')[1].split()[0]
+
+
+def test_import_keeps_the_root_alias_in_step(nat_box, tmp_path):
+    """STARFACE's keystore holds the served key and chain under tomcat and root: an import updates both."""
+    ca = OpensslCa(tmp_path / 'ca')
+    assert keytool_leaf_sha256(nat_box, 'root') == keytool_leaf_sha256(nat_box, 'tomcat')
+    made = run_module('starface_csr', dict(box_args(nat_box), server_name=nat_box.server_name,
+                                           nat_rules_file=str(nat_box.nat_rules_file)))
+    assert made.changed and not made.failed, made.output
+    leaf = ca.sign(made.result['csr'])
+    done = run_module('starface_cert_import', dict(
+        box_args(nat_box), nat_rules_file=str(nat_box.nat_rules_file), server_name=nat_box.server_name,
+        certificate=leaf + ca.text('inter2') + ca.text('inter1'), root_certificate=ca.text('root')))
+    assert done.changed and not done.failed, done.output
+    assert done.result['aliases_in_step'] == ['root']
+    served = served_sha256(nat_box.address, 443)
+    assert served == keytool_leaf_sha256(nat_box, 'tomcat') == keytool_leaf_sha256(nat_box, 'root')
+    assert served == done.result['certificate']['fingerprint_sha256']
+    listed = info(nat_box, probe=False).result['keystore']['aliases']
+    assert sorted(item['alias'] for item in listed) == ['root', 'tomcat']

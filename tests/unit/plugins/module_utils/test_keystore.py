@@ -31,6 +31,7 @@ from ansible_collections.telephony.starface.plugins.module_utils._keystore impor
     list_aliases,
     load_chain,
     load_key_entry,
+    replace_key_entry,
 )
 
 PASSWORDS = {
@@ -437,3 +438,77 @@ def test_keytool_reads_written_jks_with_separate_key_password(tmp_path):
           '-deststoretype', 'PKCS12', '-deststorepass:env', 'KS_STOREPASS'],
          {'KS_STOREPASS': 'changeit', 'KS_KEYPASS': 'Schlüssel-Passwort'})
     assert _same_key(_openssl_key(converted, 'changeit'), entry.private_key)
+
+
+# --- replacing the served entry in a keystore with other entries ----------------------------------
+
+def _jks_entry_blobs(data, password):
+    """Return {alias: the entry's bytes} of a JKS keystore, as written."""
+    from ansible_collections.telephony.starface.plugins.module_utils import _keystore
+    return dict((entry.alias, entry.raw) for entry in _keystore._parse_jks(data, password))
+
+
+@needs_keytool
+def test_replace_keeps_other_jks_entries_and_the_root_copy_in_step(tmp_path):
+    """STARFACE's keystore: tomcat and root hold one key and chain; a CA and another key stay byte for byte."""
+    path, password = tmp_path / 'tomcat.keystore', 'changeit'
+    served = _three_cert_entry('RSA')
+    path.write_bytes(dump_key_entry(served, password, 'JKS'))
+    for alias in ('root',):
+        _keytool(password, '-importkeystore', '-noprompt', '-srckeystore', str(path), '-destkeystore',
+                 str(tmp_path / 'copy.jks'), '-srcalias', 'tomcat', '-destalias', alias,
+                 '-srcstorepass:env', 'KS_STOREPASS', '-deststorepass:env', 'KS_STOREPASS')
+        _keytool(password, '-importkeystore', '-noprompt', '-srckeystore', str(tmp_path / 'copy.jks'),
+                 '-destkeystore', str(path), '-srcstorepass:env', 'KS_STOREPASS',
+                 '-deststorepass:env', 'KS_STOREPASS')
+    _keytool_genkeypair(path, 'JKS', 'EC', password, alias='other')
+    ca = tmp_path / 'ca.pem'
+    ca.write_bytes(served.chain[-1].public_bytes(serialization.Encoding.PEM))
+    _keytool(password, '-importcert', '-noprompt', '-keystore', str(path), '-alias', 'extra-ca', '-file', str(ca))
+    before = path.read_bytes()
+    assert sorted(list_aliases(before, password)) == [
+        ('extra-ca', 'trusted certificate'), ('other', 'key'), ('root', 'key'), ('tomcat', 'key')]
+
+    new = _three_cert_entry('EC')
+    data, in_step = replace_key_entry(before, new, password, 'JKS')
+    path.write_bytes(data)
+
+    assert in_step == ['root']
+    assert sorted(list_aliases(data, password)) == sorted(list_aliases(before, password))
+    for alias in ('tomcat', 'root'):
+        entry = load_key_entry(data, password, alias)
+        assert _ders(entry.chain) == _ders(new.chain)
+        assert _same_key(entry.private_key, new.private_key)
+        # keytool, as Tomcat, reads both.
+        assert _ders([_keytool_export(path, password, alias)]) == _ders(new.chain[:1])
+    kept, was = _jks_entry_blobs(data, password), _jks_entry_blobs(before, password)
+    assert kept['other'] == was['other']
+    assert kept['extra-ca'] == was['extra-ca']
+    assert 'Your keystore contains 4 entries' in _keytool(password, '-list', '-keystore', str(path))
+
+
+def test_replace_leaves_a_different_key_entry_alone_and_adds_a_missing_alias():
+    """An entry under another alias with another certificate is not a copy of the served one."""
+    password = 'changeit'
+    other = _three_cert_entry('EC')._replace(alias='root')
+    before = dump_key_entry(other, password, 'JKS')
+    new = _three_cert_entry('RSA')
+    data, in_step = replace_key_entry(before, new, password, 'JKS')
+    assert in_step == []
+    assert sorted(list_aliases(data, password)) == [('root', 'key'), ('tomcat', 'key')]
+    assert _jks_entry_blobs(data, password)['root'] == _jks_entry_blobs(before, password)['root']
+    assert _ders(load_key_entry(data, password, 'tomcat').chain) == _ders(new.chain)
+
+
+def test_replace_refuses_a_pkcs12_keystore_with_other_entries():
+    password = 'changeit'
+    served = _three_cert_entry('RSA')
+    extra = pkcs12.serialize_key_and_certificates(
+        b'tomcat', served.private_key, served.chain[0],
+        [pkcs12.PKCS12Certificate(served.chain[-1], b'extra-ca')],
+        serialization.BestAvailableEncryption(password.encode()))
+    message = _error(replace_key_entry, extra, _three_cert_entry('EC'), password, 'PKCS12')
+    assert "also holds 'extra-ca', which writing it would lose" in message
+    alone = dump_key_entry(served, password, 'PKCS12')
+    data, in_step = replace_key_entry(alone, _three_cert_entry('EC'), password, 'PKCS12')
+    assert in_step == [] and list_aliases(data, password) == [('tomcat', 'key')]
