@@ -19,6 +19,8 @@ PROVISIONING_PORTS = (50080, 50081)
 DISABLED_MARKER = 'telephony.starface disabled:'
 FORCE_HTTPS_BEGIN = 'BEGIN telephony.starface force_https'
 FORCE_HTTPS_END = 'END telephony.starface force_https'
+# Added to the BEGIN marker in a <Host .../> that had to be opened for our valve.
+EMPTY_HOST = ' (the Host was empty)'
 
 # Tomcat's own defaults when an attribute is absent.
 TOMCAT_KEYSTORE_PASSWORD = 'changeit'
@@ -37,6 +39,10 @@ KEYSTORE_ATTRIBUTES = {
 }
 
 NEW_HTTPS_PROTOCOL = 'org.apache.coyote.http11.Http11NioProtocol'
+
+# Forced HTTPS for the web UI alone: Tomcat's rewrite valve in the default Host, whose rules
+# (conf/<Engine>/<Host>/rewrite.config, see _rewrite.py) match the UI's HTTP port only.
+REWRITE_VALVE = 'org.apache.catalina.valves.rewrite.RewriteValve'
 
 _TOKEN = re.compile(r'''
     <!--(?P<comment>.*?)-->
@@ -366,21 +372,91 @@ class ServerXml:
         ``appBase``); without one, Tomcat serves ``<appBase>/ROOT``. Context files in
         conf/Catalina/<host>/ are not read.
         """
-        engines = _elements(self._service, 'Engine')
-        if not engines:
+        engine, host = self._default_host()
+        if host is None:
             return None
-        engine = engines[0]
-        hosts = _elements(engine, 'Host')
-        if not hosts:
-            return None
-        default = _attribute_values(self.text, engine).get('defaultHost')
-        host = next((node for node in hosts if _attribute_values(self.text, node).get('name') == default), hosts[0])
         app_base = _attribute_values(self.text, host).get('appBase') or 'webapps'
         for context in _elements(host, 'Context'):
             values = _attribute_values(self.text, context)
             if values.get('path', '') in ('', '/') and values.get('docBase'):
                 return os.path.join(app_base, values['docBase'])
         return os.path.join(app_base, 'ROOT')
+
+    def _default_host(self):
+        """Return (Engine, its default Host) of the service; None for what is missing."""
+        engines = _elements(self._service, 'Engine')
+        if not engines:
+            return None, None
+        engine = engines[0]
+        hosts = _elements(engine, 'Host')
+        if not hosts:
+            return engine, None
+        default = _attribute_values(self.text, engine).get('defaultHost')
+        return engine, next((node for node in hosts if _attribute_values(self.text, node).get('name') == default),
+                            hosts[0])
+
+    def host_config_dir(self):
+        """Return the default Host's configuration folder, relative to CATALINA_BASE (conf/<Engine>/<Host>), or None.
+
+        Tomcat's rewrite valve in that Host reads its rules from rewrite.config there.
+        """
+        engine, host = self._default_host()
+        if host is None:
+            return None
+        engine_name = _attribute_values(self.text, engine).get('name') or 'Catalina'
+        host_name = _attribute_values(self.text, host).get('name') or 'localhost'
+        return os.path.join('conf', engine_name, host_name)
+
+    def _rewrite_valves(self):
+        """Return the default Host's rewrite valves as (node, ours) pairs."""
+        dummy, host = self._default_host()
+        if host is None:
+            return []
+        block = _marked_block(host, FORCE_HTTPS_BEGIN, FORCE_HTTPS_END, self.name, 'server_xml', self.text)
+        return [(node, bool(block) and block[0].end <= node.start < block[1].start)
+                for node in _elements(host, 'Valve')
+                if _attribute_values(self.text, node).get('className', '').strip() == REWRITE_VALVE]
+
+    def rewrite_valve(self):
+        """Return 'ours' (in our marked block), 'foreign' (another rewrite valve) or None: the default Host's."""
+        valves = self._rewrite_valves()
+        if any(not ours for dummy, ours in valves):
+            return 'foreign'
+        return 'ours' if valves else None
+
+    def with_rewrite_valve(self, wanted):
+        """Return the text with our rewrite valve block added to the default Host (or removed: exactly undone).
+
+        A rewrite valve someone else put there serves our rules as well: nothing is added then.
+        """
+        engine, host = self._default_host()
+        if host is None:
+            raise StarfaceError('%s has no <Host> in its <Engine>: forced HTTPS needs the Host that serves the web '
+                                'UI' % self.name, field='server_xml')
+        block = _marked_block(host, FORCE_HTTPS_BEGIN, FORCE_HTTPS_END, self.name, 'server_xml', self.text)
+        if not wanted:
+            if not block:
+                return self.text
+            if block[0].comment.strip() == FORCE_HTTPS_BEGIN + EMPTY_HOST:
+                # The Host was <Host .../> before: it is again.
+                start_tag = self.text[host.start:host.head_end]
+                return self.text[:host.start] + start_tag[:-1] + '/>' + self.text[host.end:]
+            return _without(self.text, block)
+        if self.rewrite_valve():
+            return self.text
+        lines = ['<!-- The web UI\'s HTTP port redirects to HTTPS by the rules in %s/rewrite.config -->'
+                 % self.host_config_dir(),
+                 '<Valve className="%s"/>' % REWRITE_VALVE,
+                 '<!-- %s -->' % FORCE_HTTPS_END]
+        if host.inner_end == host.end:
+            # <Host .../> has no room for a valve: it becomes <Host ...>our block</Host>.
+            newline = _newline(self.text)
+            indent = _indentation(self.text, host.start) or ''
+            inner = indent + ('\t' if '\t' in indent else '    ')
+            tag = self.text[host.start:host.end]
+            body = ''.join(inner + line + newline for line in ['<!-- %s -->' % (FORCE_HTTPS_BEGIN + EMPTY_HOST)] + lines)
+            return self.text[:host.start] + tag[:-2] + '>' + newline + body + indent + '</Host>' + self.text[host.end:]
+        return _with_lines_at_end(self.text, host, ['<!-- %s -->' % FORCE_HTTPS_BEGIN] + lines)
 
     @staticmethod
     def _pick(connectors):
@@ -545,18 +621,7 @@ class WebXml:
 
     def _find_block(self):
         """Return (BEGIN comment, END comment) of our block, or None."""
-        comments = [child for child in self._root.children if child.comment is not None]
-        begins = [node for node in comments if node.comment.strip() == FORCE_HTTPS_BEGIN]
-        ends = [node for node in comments if node.comment.strip() == FORCE_HTTPS_END]
-        if not begins and not ends:
-            return None
-        if len(begins) != 1 or len(ends) != 1 or ends[0].start < begins[0].end:
-            first = min(begins + ends, key=lambda node: node.start)
-            raise StarfaceError('%s line %d: the markers "%s" and "%s" around the block this collection adds are '
-                                'damaged (one BEGIN followed by one END expected). Remove the block by hand'
-                                % (self.name, _line(self.text, first.start), FORCE_HTTPS_BEGIN, FORCE_HTTPS_END),
-                                field='web_xml')
-        return begins[0], ends[0]
+        return _marked_block(self._root, FORCE_HTTPS_BEGIN, FORCE_HTTPS_END, self.name, 'web_xml', self.text)
 
     def _forces(self, node):
         """Return True if a <security-constraint> requires HTTPS on /*."""
@@ -574,6 +639,10 @@ class WebXml:
     def force_https(self):
         """Return True if a security-constraint (ours or not) forces HTTPS on /*."""
         return bool(self._constraints)
+
+    def ours_only(self):
+        """Return True if every constraint forcing HTTPS on /* lies in our block (True when there is none)."""
+        return all(self._ours(node) for node in self._constraints)
 
     def render(self, force_https):
         """Return the text with our force_https block added or removed (exactly: removal undoes the addition)."""
@@ -593,28 +662,62 @@ class WebXml:
 
     def _without_block(self):
         """Return the text without our block: its indentation and line ending go too."""
-        begin, end = self._block
-        start = begin.start - len(_indentation(self.text, begin.start) or '')
-        stop = end.end
-        for newline in ('\r\n', '\n'):
-            if self.text.startswith(newline, stop):
-                stop += len(newline)
-                break
-        return self.text[:start] + self.text[stop:]
+        return _without(self.text, self._block)
 
     def _with_block(self):
         """Return the text with our block just before </web-app>, indented like the other children."""
-        text = self.text
-        newline = _newline(text)
         children = [child for child in self._root.children if child.comment is None]
-        indent = (_indentation(text, children[-1].start) if children else None) or '    '
-        block = ''.join(line + newline for line in _block_lines(indent))
-        position = self._root.inner_end
-        before = _indentation(text, position)
-        if before is None:
-            return text[:position] + block[len(indent):] + text[position:]
-        position -= len(before)
-        return text[:position] + block + text[position:]
+        indent = (_indentation(self.text, children[-1].start) if children else None) or '    '
+        return _with_lines_at_end(self.text, self._root, _block_lines(indent), indent)
+
+
+def _marked_block(parent, begin_text, end_text, name, field, text):
+    """Return (BEGIN comment, END comment) among parent's children, or None; damaged markers raise."""
+    comments = [child for child in parent.children if child.comment is not None]
+    begins = [node for node in comments if node.comment.strip() in (begin_text, begin_text + EMPTY_HOST)]
+    ends = [node for node in comments if node.comment.strip() == end_text]
+    if not begins and not ends:
+        return None
+    if len(begins) != 1 or len(ends) != 1 or ends[0].start < begins[0].end:
+        first = min(begins + ends, key=lambda node: node.start)
+        raise StarfaceError('%s line %d: the markers "%s" and "%s" around the block this collection adds are '
+                            'damaged (one BEGIN followed by one END expected). Remove the block by hand'
+                            % (name, _line(text, first.start), begin_text, end_text), field=field)
+    return begins[0], ends[0]
+
+
+def _without(text, block):
+    """Return text without the marked block (BEGIN, END): its indentation and line ending go too."""
+    begin, end = block
+    start = begin.start - len(_indentation(text, begin.start) or '')
+    stop = end.end
+    for newline in ('\r\n', '\n'):
+        if text.startswith(newline, stop):
+            stop += len(newline)
+            break
+    return text[:start] + text[stop:]
+
+
+def _with_lines_at_end(text, parent, lines, indent=None):
+    """Return text with lines added as parent's last children, indented like its children (removal undoes it).
+
+    Lines given without indentation get the children's indentation (``indent``, else that of
+    the last child, else the parent's plus four spaces).
+    """
+    newline = _newline(text)
+    if indent is None:
+        children = [child for child in parent.children if child.comment is None]
+        indent = (_indentation(text, children[-1].start) if children else None)
+        if indent is None:
+            indent = (_indentation(text, parent.start) or '') + '    '
+        lines = [indent + line for line in lines]
+    block = ''.join(line + newline for line in lines)
+    position = parent.inner_end
+    before = _indentation(text, position)
+    if before is None:
+        return text[:position] + block[len(indent):] + text[position:]
+    position -= len(before)
+    return text[:position] + block + text[position:]
 
 
 def _block_lines(indent):

@@ -75,6 +75,18 @@ def remove_file(path):
         pass
 
 
+def make_folders(folder):
+    """Make folder and its missing parents (0755), each owned like the first existing parent."""
+    missing = []
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    owner = os.stat(folder)
+    for path in reversed(missing):
+        os.mkdir(path, 0o755)
+        os.chown(path, owner.st_uid, owner.st_gid)
+
+
 def fsync_directory(path):
     """Flush a directory's entries to disk where the platform allows it."""
     try:
@@ -211,14 +223,19 @@ def expected_from_files(box, previous_settings=None):
     """
     from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
 
-    settings = ServerXml(read_text(box.server_xml, 'server_xml')).settings()
+    from ansible_collections.telephony.starface.plugins.module_utils._rewrite import ForcedHttps
+
+    server = ServerXml(read_text(box.server_xml, 'server_xml'))
+    settings = server.settings()
+    forced = ForcedHttps(box.tomcat_base, server, WebXml(read_text(box.web_xml, 'web_xml')))
     expected = dict(
         http_enabled=bool(settings.get('http_enabled')),
         http_port=settings.get('http_port'),
         https_enabled=bool(settings.get('https_enabled')),
         https_port=settings.get('https_port'),
-        force_https=WebXml(read_text(box.web_xml, 'web_xml')).force_https(),
-        redirect_port=settings.get('redirect_port'),
+        force_https=forced.forced(),
+        # Where a forced redirect sends browsers: our rules' HTTPS port, else Tomcat's redirectPort.
+        redirect_port=forced.https_port() or settings.get('redirect_port'),
         fingerprint_sha256=None,
         disabled_ports=[],
     )
@@ -326,13 +343,17 @@ class Transaction:
         """
         from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
 
+        paths = [self.box.server_xml, self.box.web_xml, self.box.key_pem_path]
         try:
-            settings = ServerXml(read_text(self.box.server_xml, 'server_xml')).settings()
+            server = ServerXml(read_text(self.box.server_xml, 'server_xml'))
+            settings = server.settings()
+            if server.host_config_dir():
+                paths.append(os.path.join(self.box.tomcat_base, server.host_config_dir(), 'rewrite.config'))
         except StarfaceError:
             settings = {}
-        keystore = self.box.resolve_keystore(settings)[0]
+        paths.append(self.box.resolve_keystore(settings)[0])
         by_directory = collections.OrderedDict()
-        for path in (self.box.server_xml, self.box.web_xml, keystore, self.box.key_pem_path):
+        for path in paths:
             target = os.path.realpath(path)
             by_directory.setdefault(os.path.dirname(target), []).append(os.path.basename(target))
         removed = remove_temporary_files(self.box.state_dir)
@@ -364,12 +385,12 @@ class Transaction:
     # Staging
 
     def stage(self, path, data, mode=None):
-        """Replace path by data, keeping its original in the journal first.
+        """Replace path by data (None: remove it), keeping its original in the journal first.
 
         An existing file keeps its mode and owner; a new file gets ``mode`` (default 0600
-        for keys and keystores, 0644 otherwise) and its directory's owner. When the write
-        fails, the file stays as it was, the files staged before it in this run are put
-        back, and StarfaceError says which file and why.
+        for keys and keystores, 0644 otherwise) and its directory's owner, and a missing
+        folder is made (0755). When the write fails, the file stays as it was, the files
+        staged before it in this run are put back, and StarfaceError says which file and why.
         """
         journal = self.pending() or self.new_journal()
         entry = self.find_entry(journal, path)
@@ -384,9 +405,14 @@ class Transaction:
                 raise self.abort('cannot keep a backup of %s in the state directory %s: %s.'
                                  % (path, self.box.state_dir, reason(exc)), path, field='state_dir')
         try:
-            if previous is None:
+            if data is None:
+                remove_file(path)
+            elif previous is None:
                 default = 0o600 if self.is_secret(path) else 0o644
-                directory = os.stat(os.path.dirname(os.path.realpath(path)))
+                folder = os.path.dirname(os.path.realpath(path))
+                if not os.path.isdir(folder):
+                    make_folders(folder)
+                directory = os.stat(folder)
                 write_atomic(path, data, default if mode is None else mode, (directory.st_uid, directory.st_gid))
             else:
                 write_atomic(path, data, previous.mode, (previous.uid, previous.gid))

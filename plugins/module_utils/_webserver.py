@@ -7,18 +7,21 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible_collections.telephony.starface.plugins.module_utils import _x509
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.plugins.module_utils._nat import (
     NatRules, new_redirect_line, redirect_line, render_rules_file)
 from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck
+from ansible_collections.telephony.starface.plugins.module_utils._rewrite import ForcedHttps, check_exempt_paths
 from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 
 
-SETTINGS = ('http_enabled', 'http_port', 'https_enabled', 'https_port', 'force_https', 'bind_address',
-            'http_connector_port', 'https_connector_port')
+SETTINGS = ('http_enabled', 'http_port', 'https_enabled', 'https_port', 'force_https', 'force_https_exempt_paths',
+            'bind_address', 'http_connector_port', 'https_connector_port')
 PROVISIONING_PORTS = [50080, 50081]
 # Connector ports of a NAT box where a service is enabled anew, as on the audited STARFACE.
 NAT_CONNECTOR_PORTS = dict(http=8080, https=8181)
@@ -43,6 +46,7 @@ def webserver_argument_spec():
         http_connector_port=dict(type='int'),
         https_connector_port=dict(type='int'),
         force_https=dict(type='bool'),
+        force_https_exempt_paths=dict(type='list', elements='str'),
         bind_address=dict(type='str'),
         ignore_ports=dict(type='list', elements='int', default=PROVISIONING_PORTS),
         restart=dict(type='bool', default=True),
@@ -65,7 +69,7 @@ def read_file(path, field):
 
 
 def read_settings(box, ignore_ports=None, nat=None, with_nat=True):
-    """Return (server_xml, web_xml, settings) as found on the box.
+    """Return (server_xml, forced HTTPS (_rewrite.ForcedHttps), settings) as found on the box.
 
     settings hold force_https, the connector ports (``http_connector_port``,
     ``https_connector_port``) and the public ports (``http_port``, ``https_port``): on a box
@@ -75,9 +79,10 @@ def read_settings(box, ignore_ports=None, nat=None, with_nat=True):
     ``with_nat`` the NAT rules are not read (public ports are then the connector ports).
     """
     server = ServerXml(read_file(box.server_xml, 'server_xml'), ignore_ports=tuple(ignore_ports or PROVISIONING_PORTS))
-    web = WebXml(read_file(box.web_xml, 'web_xml'))
+    forced = ForcedHttps(box.tomcat_base, server, WebXml(read_file(box.web_xml, 'web_xml')))
     settings = dict(server.settings())
-    settings['force_https'] = web.force_https()
+    settings['force_https'] = forced.forced()
+    settings['force_https_exempt_paths'] = forced.exempt_paths()
     redirects = (nat or NatRules(box)).live() if with_nat else []
     settings['nat'] = {}
     for kind in ('http', 'https'):
@@ -91,7 +96,7 @@ def read_settings(box, ignore_ports=None, nat=None, with_nat=True):
     for kind in ('http', 'https'):
         if settings['nat_layout'] and not settings.get('%s_enabled' % kind):
             settings['%s_port' % kind] = NAT_PUBLIC_PORTS[kind]
-    return server, web, settings
+    return server, forced, settings
 
 
 def public_settings(settings):
@@ -151,6 +156,7 @@ def check_settings(desired, ignore_ports):
     if desired['force_https'] and not desired['https_enabled']:
         raise StarfaceError('forcing HTTPS needs HTTPS enabled: set https_enabled: true, or force_https: false',
                             field='force_https')
+    check_exempt_paths(desired.get('force_https_exempt_paths'))
     if desired['http_enabled'] and desired['https_enabled'] and desired['http_port'] == desired['https_port']:
         raise StarfaceError('HTTP and HTTPS cannot use the same port %s' % desired['http_port'], field='https_port')
     if desired['http_enabled'] and desired['https_enabled'] \
@@ -172,6 +178,22 @@ def check_bind_address(address):
     except StarfaceError:
         raise StarfaceError("'%s' is not an IP address or host name: Tomcat could not listen on it. Give an address "
                             "of this box, or an empty string for every address" % address, field='bind_address')
+
+
+def forcing_warning(current, desired, forced):
+    """Return what an admin must know when forcing HTTPS is switched on, else None."""
+    if not desired['force_https'] or current['force_https'] and not forced.foreign_constraint():
+        return None
+    if forced.foreign_constraint():
+        return ('%s holds a CONFIDENTIAL security constraint on /* that this collection did not write: it redirects '
+                'every connector to HTTPS, phone provisioning on 50080 included. Remove it by hand; the forced HTTPS '
+                'set here redirects the web UI alone.' % forced.web.name)
+    exempt = desired.get('force_https_exempt_paths') or []
+    return ('Forced HTTPS now redirects the web UI on HTTP port %s to HTTPS. Phone provisioning (50080/50081), '
+            'ACME challenges and %s stay on plain HTTP. SIP phones that fetch their address book over HTTP on port '
+            '%s need its path in force_https_exempt_paths.'
+            % (desired['http_port'], ('the paths ' + ', '.join(exempt)) if exempt else 'no other path',
+               desired['http_port']))
 
 
 def phone_warning(current, desired):
@@ -265,7 +287,8 @@ def server_xml_changes(current, desired):
         # redirectPort is where a browser is sent for HTTPS: the public HTTPS port.
         target = desired.get('public_https_port') or desired['https_port']
         was = current.get('redirect_port')
-        follows = desired['force_https'] or was in (current.get('https_port'), current.get('public_https_port'))
+        # Forced HTTPS names its target in its own rules: redirectPort is left as it was.
+        follows = was in (current.get('https_port'), current.get('public_https_port'))
         if follows and was != target:
             changes['redirect_port'] = target
     return changes
@@ -284,19 +307,24 @@ class WebServer:
         """Reconcile and return the module result."""
         ignore_ports = self.params['ignore_ports']
         nat = NatRules(self.box)
-        server, web, current = read_settings(self.box, ignore_ports, nat)
+        server, forced, current = read_settings(self.box, ignore_ports, nat)
         check_bind_address(self.params['bind_address'])
         desired = desired_settings(current, self.params)
         check_settings(desired, ignore_ports)
+        if not desired['force_https'] and self.params.get('force_https_exempt_paths'):
+            self.module.warn('force_https_exempt_paths has no effect while force_https is false.')
+            desired['force_https_exempt_paths'] = []
         connectors_now, connectors = connector_settings(current), connector_settings(desired)
         server_changes = server_xml_changes(connectors_now, connectors)
-        web_change = desired['force_https'] != current['force_https']
+        server_text = server.render(server_changes) if server_changes else server.text
+        server_text, forced_files = forced.changes(server_text, desired)
+        server_change = server_text != server.text
         rules = rule_changes(current, desired, connectors)
         before = public_settings(current)
         result = dict(changed=False, settings=desired, restart_required=False,
                       diff=dict(before=before, after=desired))
 
-        if not server_changes and not web_change and not rules:
+        if not server_change and not forced_files and not rules:
             if self.params['restart'] and not self.module.check_mode:
                 if self.transaction.restart_and_verify():
                     result.update(changed=True, restarted=True,
@@ -309,27 +337,28 @@ class WebServer:
             check_ports_can_be_opened(self.box, connectors_now, connectors)
         check_public_ports(self.box, current, desired, rules)
         rules_file = self.rules_file(nat, rules, current)
-        warning = phone_warning(current, desired)
-        if warning:
-            self.module.warn(warning)
+        for warning in (phone_warning(current, desired), forcing_warning(current, desired, forced)):
+            if warning:
+                self.module.warn(warning)
         result['changed'] = True
         # A change an earlier run left waiting for its restart (restart: false) still needs it.
-        restart = bool(server_changes or web_change or self.transaction.changed_files())
+        restart = bool(server_change or forced_files or self.transaction.changed_files())
         if self.module.check_mode:
             result['restart_required'] = restart
             return result
 
         files = []
-        if server_changes:
-            files.append((self.box.server_xml, server.render(server_changes)))
-        if web_change:
-            files.append((self.box.web_xml, web.render(desired['force_https'])))
+        if server_change:
+            files.append((self.box.server_xml, server_text))
+        files.extend((path or self.box.web_xml, text) for path, text in forced_files)
         if rules_file:
             files.append(rules_file)
         if self.params['backup']:
-            result['backup_files'] = self.transaction.backup_copies([path for path, dummy in files])
+            result['backup_files'] = self.transaction.backup_copies(
+                [path for path, dummy in files if os.path.exists(path)])
         for path, text in files:
-            self.transaction.stage(path, text.encode('utf-8'))
+            # None: the file goes (a rewrite.config made for forced HTTPS, when forcing ends).
+            self.transaction.stage(path, None if text is None else text.encode('utf-8'))
         for dummy, old, new, position in rules:
             self.transaction.stage_rule(nat, old, new, position)
         if not restart:

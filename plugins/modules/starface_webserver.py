@@ -14,13 +14,22 @@ short_description: Set the HTTP and HTTPS services, ports and forced HTTPS of a 
 version_added: 0.1.0
 description:
   - Does what the web server page of the STARFACE admin interface does with its check
-    boxes and port fields, on the box, through Apache Tomcat's C(server.xml) and C(web.xml).
+    boxes and port fields, on the box, through Apache Tomcat's C(server.xml), the default
+    Host's C(rewrite.config) and, on a NAT box, the NAT rules.
   - Only the options you set are changed; the rest stays as found.
   - A disabled service's connector is kept in a marked comment, so its port refuses
     connections and enabling it again restores it as it was.
-  - Forced HTTPS is Tomcat's own mechanism, a C(CONFIDENTIAL) transport guarantee with the
-    HTTP connector's C(redirectPort) pointing at the HTTPS port. Turning it off removes
-    exactly what this module added.
+  - Forced HTTPS is Tomcat's own rewrite valve (C(org.apache.catalina.valves.rewrite.RewriteValve),
+    Tomcat 8 and later) in the default Host of C(server.xml), with rules in
+    C(conf/<Engine>/<Host>/rewrite.config) that match the web interface's HTTP port only.
+    Phone provisioning on 50080/50081 (another connector), ACME C(http-01) challenges and
+    the paths in O(force_https_exempt_paths) stay on plain HTTP. Turning it off removes
+    exactly what this module added (the file too, when the module made it); the HTTP
+    connector's C(redirectPort) is never touched by it.
+  - A C(CONFIDENTIAL) constraint on C(/*) in C(conf/web.xml) counts as forced HTTPS too.
+    One this collection wrote in earlier versions is replaced by the rewrite rules at the
+    next change; one written by someone else catches every connector, phone provisioning
+    included, and is reported in a warning and never edited.
   - Changes go through a transaction. The files are written atomically with backups, the
     web server is restarted, and the module waits until every enabled port answers as
     configured. If that fails, the previous files are restored and the web server is
@@ -96,12 +105,27 @@ options:
     type: int
   force_https:
     description:
-      - The admin interface's C(Force redirect to HTTPS). HTTP requests are then
-        redirected to the public HTTPS port (the HTTP connector's C(redirectPort), on a NAT
-        box 443 and not the connector's 8181).
-      - ACME C(http-01) challenges under C(/.well-known/acme-challenge/) are still
-        answered over HTTP.
+      - The admin interface's C(Force redirect to HTTPS). Requests to the web interface's
+        HTTP port are then answered with a redirect (302) to the same host and path on the
+        public HTTPS port (C(https://box/) for 443; on a NAT box 443 and not the connector's
+        8181). A request whose C(Host) header is an IPv6 literal is not redirected.
+      - Other connectors (phone provisioning) and ACME C(http-01) challenges under
+        C(/.well-known/acme-challenge/) are still answered over HTTP.
+      - Switching it on gives a warning that names the phones; Tomcat reads the rules when
+        it starts, so the web server restarts.
     type: bool
+  force_https_exempt_paths:
+    description:
+      - URL paths that stay on plain HTTP while HTTPS is forced, each a prefix starting with
+        C(/) (end it with C(/) for a folder), for example the address book SIP phones fetch
+        over HTTP on port 80.
+      - To find the path your phones use, look up the address book (remote phone book) URL
+        in a phone's web interface or in the provisioning file the box hands it, or, with
+        an access log in C(server.xml), see which paths the phones' addresses ask for.
+      - Unset keeps the paths as found. Ignored, with a warning, when O(force_https) is
+        false.
+    type: list
+    elements: str
   bind_address:
     description:
       - Address the HTTP and HTTPS connectors listen on. An empty string listens on
@@ -136,13 +160,15 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Serve the web interface only over HTTPS, keeping HTTP on 80 for the phones
+- name: Serve the web interface only over HTTPS, keeping HTTP on 80 for the phones' address book
   telephony.starface.starface_webserver:
     http_enabled: true
     http_port: 80
     https_enabled: true
     https_port: 443
     force_https: true
+    force_https_exempt_paths:
+      - /addressbook/
 
 - name: Move HTTPS to 8443 and let the role's handler restart once at the end
   telephony.starface.starface_webserver:
@@ -162,6 +188,7 @@ settings:
     https_enabled: true
     https_port: 443
     force_https: true
+    force_https_exempt_paths: [/addressbook/]
     bind_address: null
     http_connector_port: 8080
     https_connector_port: 8181

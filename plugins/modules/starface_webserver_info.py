@@ -89,10 +89,12 @@ settings:
     - The web server settings found in Tomcat's files and the box's NAT rules.
     - V(http_port) and V(https_port) are the public ports (on a NAT box the redirects' source
       ports); V(http_connector_port) and V(https_connector_port) are Tomcat's own.
+    - V(force_https_exempt_paths) are the paths the forced-HTTPS rules keep on plain HTTP.
   returned: always
   type: dict
-  sample: {http_enabled: true, http_port: 80, https_enabled: true, https_port: 443, force_https: false,
-           bind_address: null, http_connector_port: 8080, https_connector_port: 8181}
+  sample: {http_enabled: true, http_port: 80, https_enabled: true, https_port: 443, force_https: true,
+           force_https_exempt_paths: [/addressbook/], bind_address: null, http_connector_port: 8080,
+           https_connector_port: 8181}
 nat:
   description:
     - The live NAT redirects of the C(nat) table's C(PREROUTING) chain (read with

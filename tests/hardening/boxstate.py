@@ -40,7 +40,7 @@ def tree(directory: Path):
 
 def snapshot(box) -> dict:
     """Hashes of every file the modules may change, and the state directory's tree."""
-    files = file_hashes(box.server_xml, box.web_xml, box.keystore, box.key_pem)
+    files = file_hashes(box.server_xml, box.web_xml, box.rewrite_config, box.keystore, box.key_pem)
     return dict(files=files, state_dir=tree(state_dir(box)))
 
 

@@ -178,6 +178,16 @@ CASES = [
     case('webserver-server-xml-not-utf8', 'starface_webserver', dict(https_port=8443),
          'server.xml is not UTF-8 text',
          setup=file_replaced('server_xml', b'<?xml version="1.0"?>\n<Server \xff\xfe/>')),
+    case('webserver-exempt-path-relative', 'starface_webserver',
+         dict(force_https=True, force_https_exempt_paths=['addressbook/']),
+         "force_https_exempt_paths: 'addressbook/' is not a URL path"),
+    case('webserver-exempt-path-query', 'starface_webserver',
+         dict(force_https=True, force_https_exempt_paths=['/ok/', '/book?x=1']),
+         "force_https_exempt_paths: '/book?x=1' is not a URL path", 'Nothing was changed'),
+    case('webserver-rewrite-config-damaged', 'starface_webserver', dict(force_https=True),
+         'force_https: ', 'the lines "# BEGIN telephony.starface force_https" and "# END telephony.starface '
+         'force_https" around the rules this collection adds are damaged',
+         setup=file_replaced('rewrite_config', b'# BEGIN telephony.starface force_https\nRewriteRule x y\n')),
     case('webserver-web-xml-garbage', 'starface_webserver', dict(force_https=True),
          'web_xml: conf/web.xml is not valid XML', setup=file_replaced('web_xml', b'<web-app><security-constraint>')),
     # starface_csr: types, choices, ranges

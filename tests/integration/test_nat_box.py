@@ -13,6 +13,7 @@ there, through its public ports, as browsers and phones reach it.
 from __future__ import annotations
 
 import pwd
+import shutil
 import subprocess
 import sys
 
@@ -88,19 +89,37 @@ def test_info_reports_public_and_connector_ports_and_the_nat_rules(nat_box):
 
 
 def test_nothing_set_changes_nothing_and_force_https_off_and_on_is_exact(nat_box):
-    pid, before = nat_box.pid(), hashes(nat_box)
+    rewrite = nat_box.rewrite_config
+    pid, before = nat_box.pid(), file_hashes(nat_box.server_xml, nat_box.web_xml, nat_box.nat_rules_file, rewrite)
     run = webserver(nat_box)
     assert not run.failed and not run.changed, run.output
-    forced = webserver(nat_box, force_https=True)
+    forced = webserver(nat_box, force_https=True, force_https_exempt_paths=['/addressbook/'])
     assert not forced.failed and forced.changed, forced.output
-    status, headers, dummy = get(nat_box.address, 80, '/rest/login', tls=False)
-    assert status == 302 and headers['location'] == 'https://%s/rest/login' % nat_box.address, headers
+    assert any('address book' in warning for warning in forced.warnings), forced.warnings
+    again = webserver(nat_box, force_https=True)
+    assert not again.failed and not again.changed, again.output
+    assert again.result['settings']['force_https_exempt_paths'] == ['/addressbook/']
+    # The web UI on port 80 goes to https://box/ (the public port), its query string with it.
+    status, headers, dummy = get(nat_box.address, 80, '/rest/login?lang=de', tls=False)
+    assert status == 302 and headers['location'] == 'https://%s/rest/login?lang=de' % nat_box.address, headers
     assert get(nat_box.address, 443, '/rest/login', tls=True)[0] == 200
+    # Phone provisioning on 50080, the exempted address book and ACME challenges stay on plain HTTP.
+    assert get(nat_box.address, 50080, '/rest/login', tls=False)[0] == 200
+    status, dummy, body = get(nat_box.address, 80, '/addressbook/phonebook.xml', tls=False)
+    assert status == 200 and 'Reception' in body
+    challenge = nat_box.web_app / '.well-known' / 'acme-challenge' / 'token-1'
+    challenge.parent.mkdir(parents=True)
+    challenge.write_text('token-1.thumbprint')
+    try:
+        assert get(nat_box.address, 80, '/.well-known/acme-challenge/token-1', tls=False)[:3:2] == \
+            (200, 'token-1.thumbprint')
+    finally:
+        shutil.rmtree(str(nat_box.web_app / '.well-known'))
     off = webserver(nat_box, force_https=False)
     assert not off.failed and off.changed, off.output
-    assert hashes(nat_box) == before
+    assert file_hashes(nat_box.server_xml, nat_box.web_xml, nat_box.nat_rules_file, rewrite) == before
     assert get(nat_box.address, 80, '/rest/login', tls=False)[0] == 200
-    assert nat_box.pid() != pid  # forcing is web.xml: Tomcat restarted for it
+    assert nat_box.pid() != pid  # the rewrite valve is read at start: Tomcat restarted for it
 
 
 def test_public_port_moves_the_redirect_without_a_restart_and_back_is_byte_identical(nat_box):

@@ -27,7 +27,7 @@ def webserver(box, check=False, diff=False, **options):
 
 def config_hashes(box):
     """Hashes of the files starface_webserver may change."""
-    return file_hashes(box.server_xml, box.web_xml)
+    return file_hashes(box.server_xml, box.web_xml, box.rewrite_config)
 
 
 def test_ports_move_and_old_ports_refuse(lab_box):
@@ -78,9 +78,10 @@ def test_force_https_redirects_to_https_port_and_off_restores_files(lab_box):
     original = config_hashes(lab_box)
     run = webserver(lab_box, force_https=True, https_port=8443)
     assert run.changed and not run.failed, run.output
-    status, headers, dummy = get(lab_box.address, 80, '/', tls=False)
-    assert status == 302
-    assert headers['location'].startswith('https://') and ':8443/' in headers['location']
+    status, headers, dummy = get(lab_box.address, 80, '/rest/login', tls=False)
+    assert status == 302 and headers['location'] == 'https://%s:8443/rest/login' % lab_box.address, headers
+    # Phone provisioning is another connector: not redirected.
+    assert get(lab_box.address, 50080, '/rest/login', tls=False)[0] == 200
     status, dummy, body = get(lab_box.address, 8443, '/rest/login', tls=True)
     assert status == 200 and json.loads(body)['loginType'] == 'Internal'
     off = webserver(lab_box, force_https=False, https_port=443)
@@ -151,8 +152,10 @@ def test_restart_false_then_one_restart_commits_everything(lab_box):
     assert served_sha256(lab_box.address, 443)
     restart = run_module('starface_restart', box_args(lab_box))
     assert restart.changed and not restart.failed, restart.output
-    assert sorted(restart.result['committed_files']) == sorted([str(lab_box.server_xml), str(lab_box.web_xml)])
-    assert get(lab_box.address, 80, '/', tls=False)[0] == 302
+    assert sorted(restart.result['committed_files']) == sorted([str(lab_box.server_xml),
+                                                                str(lab_box.rewrite_config)])
+    status, headers, dummy = get(lab_box.address, 80, '/', tls=False)
+    assert status == 302 and headers['location'] == 'https://%s:8443/' % lab_box.address, headers
     assert served_sha256(lab_box.address, 8443)
     idle = run_module('starface_restart', box_args(lab_box))
     assert not idle.changed, idle.output
@@ -172,7 +175,7 @@ def test_info_reports_settings_and_served_certificate(lab_box):
     info = run_module('starface_webserver_info', box_args(lab_box))
     assert not info.failed and not info.changed, info.output
     assert info.result['settings'] == dict(http_enabled=True, http_port=80, https_enabled=True, https_port=443,
-                                           force_https=False, bind_address=lab_box.address,
+                                           force_https=False, force_https_exempt_paths=[], bind_address=lab_box.address,
                                            http_connector_port=80, https_connector_port=443)
     assert info.result['nat']['redirects'] == []  # a direct box: its connector ports are its public ports
     served = info.result['served']

@@ -117,6 +117,10 @@ WEBAPP_WEB_XML = '''<?xml version="1.0" encoding="UTF-8"?>
     </servlet-mapping>
 </web-app>
 '''
+# A stand-in for the SIP phones' address book, which they fetch over plain HTTP on port 80.
+PHONEBOOK_XML = '''<?xml version="1.0" encoding="UTF-8"?>
+<phonebook box="{name}"><entry name="Reception" number="100"/></phonebook>
+'''
 INDEX_HTML = '''<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>STARFACE lab box {name}</title></head>
 <body><h1>STARFACE lab box {name}</h1></body></html>
@@ -407,6 +411,8 @@ class LabBox:
         self.base = self.root / 'opt' / 'tomcat'
         self.server_xml = self.base / 'conf' / 'server.xml'
         self.web_xml = self.base / 'conf' / 'web.xml'
+        # Where the default Host's rewrite valve reads its rules (forced HTTPS).
+        self.rewrite_config = self.base / 'conf' / 'Catalina' / 'localhost' / 'rewrite.config'
         self.keystore = self.base / 'ssl' / 'tomcat.keystore'
         self.key_pem = self.base / 'ssl' / 'tomcatkey.pem'
         self.catalina_out = self.base / 'logs' / 'catalina.out'
@@ -663,9 +669,11 @@ class LabBox:
         write_private(self.key_pem, block.group(0).encode('ascii'))
 
     def _write_webapp(self, server_name: str) -> None:
-        """The ROOT webapp: an index page and the /rest/login servlet."""
+        """The web app: an index page, the /rest/login servlet and a phone address book (/addressbook/phonebook.xml)."""
         webapp = self.web_app
         (webapp / 'index.html').write_text(INDEX_HTML.format(name=server_name), encoding='utf-8')
+        (webapp / 'addressbook').mkdir(exist_ok=True)
+        (webapp / 'addressbook' / 'phonebook.xml').write_text(PHONEBOOK_XML.format(name=server_name), encoding='utf-8')
         (webapp / 'WEB-INF' / 'web.xml').write_text(WEBAPP_WEB_XML, encoding='utf-8')
         shutil.copyfile(str(compiled_servlet()), str(webapp / 'WEB-INF' / 'classes' / SERVLET_CLASS))
 

@@ -513,7 +513,8 @@ def fake_layers_fixture(monkeypatch):
         return settings
 
     tomcat = types.ModuleType(package + '_tomcat')
-    tomcat.ServerXml = lambda text: types.SimpleNamespace(settings=lambda: parse(text))
+    tomcat.ServerXml = lambda text: types.SimpleNamespace(settings=lambda: parse(text), host_config_dir=lambda: None,
+                                                          rewrite_valve=lambda: None)
     tomcat.WebXml = lambda text: types.SimpleNamespace(force_https=lambda: 'forced' in text)
     keystore = types.ModuleType(package + '_keystore')
 

@@ -15,14 +15,15 @@ from ansible_collections.telephony.starface.plugins.module_utils._webserver impo
     check_settings, connector_settings, desired_settings, phone_warning, rule_changes, server_xml_changes)
 
 CURRENT = dict(http_enabled=True, http_port=80, https_enabled=True, https_port=443, force_https=False,
-               bind_address=None, redirect_port=443, keystore_password='secret')
+               force_https_exempt_paths=[], bind_address=None, redirect_port=443, keystore_password='secret')
 IGNORE = [50080, 50081]
 
 
 def test_partial_update_changes_only_given_options():
     desired = desired_settings(CURRENT, dict(https_port=8443, http_port=None, force_https=None))
     assert desired == dict(http_enabled=True, http_port=80, https_enabled=True, https_port=8443,
-                           force_https=False, bind_address=None, http_connector_port=80, https_connector_port=8443)
+                           force_https=False, force_https_exempt_paths=[], bind_address=None, http_connector_port=80,
+                           https_connector_port=8443)
 
 
 def test_desired_settings_never_carry_the_keystore_password():
@@ -84,7 +85,9 @@ def test_no_warning_when_http_already_off_port_80():
     (CURRENT, dict(), {}),
     (CURRENT, dict(https_port=8443), dict(https_port=8443, redirect_port=8443)),
     (dict(CURRENT, redirect_port=8443), dict(https_port=8443), dict(https_port=8443)),
-    (dict(CURRENT, redirect_port=9999), dict(force_https=True), dict(redirect_port=443)),
+    # Forced HTTPS names its target in its rewrite rules: an odd redirectPort stays, and comes back as it was.
+    (dict(CURRENT, redirect_port=9999), dict(force_https=True), {}),
+    (dict(CURRENT, redirect_port=9999), dict(https_port=8443), dict(https_port=8443)),
     (CURRENT, dict(http_enabled=False), dict(http_enabled=False)),
     (CURRENT, dict(bind_address='127.0.0.5'), dict(bind_address='127.0.0.5')),
     (dict(CURRENT, bind_address='127.0.0.5'), dict(bind_address=''), dict(bind_address='')),
