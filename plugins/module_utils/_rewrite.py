@@ -19,7 +19,7 @@ import os
 import re
 
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
+from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
 
 BEGIN = '# BEGIN telephony.starface force_https'
 NEW_FILE = ' (file made for it)'
