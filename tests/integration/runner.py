@@ -66,8 +66,12 @@ def ansible_env() -> dict:
 
 
 def box_args(box) -> dict:
-    """Return the box options that point a module at a lab box."""
-    return dict(tomcat_base=str(box.base), restart_command=str(box.restart_command), restart_timeout=60)
+    """Return the box options that point a module at a lab box (a NAT box's rules file too)."""
+    args = dict(tomcat_base=str(box.base), restart_command=str(box.restart_command), restart_timeout=60)
+    rules = getattr(box, 'nat_rules_file', None)
+    if rules is not None and Path(rules).exists():
+        args['nat_rules_file'] = str(rules)
+    return args
 
 
 def box_interpreter(args: dict):

@@ -67,6 +67,12 @@ def import_response(box, certificate, root, check=False, **options):
     return run_module('starface_cert_import', args, check=check, diff=check)
 
 
+@pytest.fixture
+def lab_box(lab_box_factory):
+    """A box laid out like the audited STARFACE: Tomcat as tomcat on 8080/8181, NAT from 80/443 (tests/lab/README.md)."""
+    return lab_box_factory(layout='nat')
+
+
 @pytest.fixture(scope='module')
 def ca(tmp_path_factory):
     """The independent CA, made once for this file."""
@@ -244,7 +250,7 @@ def test_bad_responses_fail_clearly_and_leave_the_keystore_alone(lab_box, ca, tm
 
 
 def test_provisional_certificate_renewed_only_when_about_to_expire(lab_box_factory):
-    soon = lab_box_factory(days=10)
+    soon = lab_box_factory(days=10, layout='nat')
     args = dict(box_args(soon), state='selfsigned', server_name=soon.server_name, subject_alt_names=[soon.address],
                 renew_before_days=30, valid_days=730)
     old = served_sha256(soon.address, 443)
@@ -258,7 +264,7 @@ def test_provisional_certificate_renewed_only_when_about_to_expire(lab_box_facto
     assert not again.changed and again.result['reasons'] == [], again.output
     assert served_sha256(soon.address, 443) == new
 
-    fresh = lab_box_factory(days=365)
+    fresh = lab_box_factory(days=365, layout='nat')
     keystore = file_hashes(fresh.keystore)
     kept = run_module('starface_csr', dict(box_args(fresh), state='selfsigned', server_name=fresh.server_name,
                                            subject_alt_names=[fresh.address], renew_before_days=30))
