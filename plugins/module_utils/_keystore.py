@@ -146,8 +146,13 @@ def replace_key_entry(data: bytes | None, entry: KeyEntry, password: str, fmt: s
     if not data:
         return dump_key_entry(entry, password, fmt, key_password), []
     if fmt == 'PKCS12':
-        others = [alias for alias, dummy in _pkcs12_aliases(_load_pkcs12(data, password))
-                  if not _same_alias(alias, entry.alias)]
+        content = _load_pkcs12(data, password)
+        # The entry replaced is the one read as the alias (a key without a name matches any alias).
+        replaced = next((index for index, (name, dummy) in enumerate(content.key_bags)
+                         if name is None or _same_alias(name, entry.alias)), None)
+        others = ['(unnamed)' if name is None else name
+                  for index, (name, dummy) in enumerate(content.key_bags) if index != replaced]
+        others += [name for name, dummy in _pkcs12_trusted(content)]
         if others:
             raise StarfaceError("the PKCS12 keystore also holds %s, which writing it would lose (only a JKS "
                                 "keystore keeps other entries): move them out with keytool, or convert the "

@@ -180,8 +180,10 @@ def redirect_port(location):
 def http_problems(host, expected, timeout):
     """Return the problems of the HTTP port: a redirect to HTTPS when forced, a page otherwise."""
     port = expected['http_port']
+    # A name as Host: the forced-HTTPS rules leave a request for an IPv6 literal unredirected.
+    asked = dict(Host='localhost') if ':' in host else None
     try:
-        status, headers, dummy = http_get(host, port, '/', timeout=timeout)
+        status, headers, dummy = http_get(host, port, '/', timeout=timeout, headers=asked)
     except ProbeError as exc:
         return ['HTTP port %s: %s' % (port, exc)]
     if not expected.get('force_https'):

@@ -27,6 +27,8 @@ END = '# END telephony.starface force_https'
 ACME_CHALLENGES = '/.well-known/acme-challenge/'
 _PATH = re.compile(r'/[A-Za-z0-9._~!$&\'()*+,;=:@%/-]*\Z')
 _TARGET = re.compile(r'RewriteRule \S+ https://%1(?::(?P<port>[0-9]+))?/')
+# The exempt paths, escaped and without their leading /, are the alternatives of the rule's (?!...).
+_EXEMPT = re.compile(r'RewriteRule \^/\(\?!(.*?)\)\(\.\*\)\$ ')
 
 
 def check_exempt_paths(paths, field='force_https_exempt_paths'):
@@ -43,27 +45,26 @@ def _java_regex_literal(text):
     return re.sub(r'([\\.^$|?*+()\[\]{}])', r'\\\1', text)
 
 
-def rules(ports, https_port, exempt_paths):
+def rules(port, https_port, exempt_paths):
     """Return the lines of our block's rules (without the markers).
 
-    ``ports``: the ports a request to the web UI's HTTP connector may carry in SERVER_PORT (the
-    connector's own port; on a NAT box also the public one, for Tomcats that report it).
-    ``https_port``: the public HTTPS port browsers are sent to.
+    ``port``: the web UI's HTTP connector port (Tomcat's SERVER_PORT is the port the request
+    came in on, the connector's, also behind NAT). ``https_port``: the public HTTPS port
+    browsers are sent to. The exemptions sit in the rule's own pattern, which Tomcat matches
+    against the normalized path: a raw path such as /.well-known/acme-challenge/..;/ cannot
+    pass for one.
     """
-    wanted = sorted(set(int(port) for port in ports if port))
-    # %1: the host the browser asked for, from its Host header without the port (the last condition).
+    # %1: the host the browser asked for, from its Host header without the port. An IPv6
+    # literal ([...]) is left out: Tomcat would escape its brackets in the Location.
     target = 'https://%1' + ('' if https_port == 443 else ':%d' % https_port) + '/$1'
-    lines = ['# The web UI answers only over HTTPS: a request on its HTTP port %s is redirected, except'
-             % '/'.join(str(port) for port in wanted),
-             '# the paths below. Other connectors (phone provisioning) are not touched.',
-             'RewriteCond %%{SERVER_PORT} ^(%s)$' % '|'.join(str(port) for port in wanted)]
-    for path in [ACME_CHALLENGES] + [path for path in exempt_paths if path != ACME_CHALLENGES]:
-        # Tomcat matches a condition against the whole value: the path is a prefix.
-        lines.append('RewriteCond %%{REQUEST_URI} !^%s.*$' % _java_regex_literal(path))
-    # An IPv6 literal ([...]) is left out: Tomcat would escape its brackets in the Location.
-    lines.append(r'RewriteCond %{HTTP_HOST} ^([^:\[\]]+)(:[0-9]+)?$')
-    lines.append('RewriteRule ^/?(.*)$ %s [R=302,L]' % target)
-    return lines
+    exempt = [ACME_CHALLENGES] + [path for path in exempt_paths if path != ACME_CHALLENGES]
+    kept = '|'.join(_java_regex_literal(path[1:]) for path in exempt)
+    return ['# The web UI answers only over HTTPS: a request on its HTTP connector (port %d) is redirected,' % port,
+            '# except the paths the rule leaves out. Other connectors (phone provisioning) are not touched.',
+            'RewriteCond %%{SERVER_PORT} ^%d$' % port,
+            'RewriteCond %{HTTPS} off',
+            r'RewriteCond %{HTTP_HOST} ^([^:\[\]]+)(:[0-9]+)?$',
+            'RewriteRule ^/(?!%s)(.*)$ %s [R=302,L]' % (kept, target)]
 
 
 class RewriteConfig:
@@ -100,14 +101,12 @@ class RewriteConfig:
 
     def exempt_paths(self):
         """Return the paths our block exempts, besides the ACME challenges ([] without a block)."""
-        found = []
         for line in self.block_rules() or []:
-            match = re.match(r'RewriteCond %\{REQUEST_URI\} !\^(.*)\.\*\$$', line)
+            match = _EXEMPT.match(line)
             if match:
-                path = re.sub(r'\\(.)', r'\1', match.group(1))
-                if path != ACME_CHALLENGES:
-                    found.append(path)
-        return found
+                paths = ['/' + re.sub(r'\\(.)', r'\1', item) for item in match.group(1).split('|')]
+                return [path for path in paths if path != ACME_CHALLENGES]
+        return []
 
     def https_port(self):
         """Return the HTTPS port our block sends browsers to, or None without a block."""
@@ -184,6 +183,13 @@ class ForcedHttps:
         """Return the HTTPS port forced requests are sent to: our rules', else None (Tomcat's redirectPort)."""
         return self.rewrite.https_port() if self.rewrite.forces() else None
 
+    def wakes_other_rules(self):
+        """Return True when adding our valve would make Tomcat apply rules someone else left in rewrite.config."""
+        if self.server.rewrite_valve() is not None or not self.rewrite.text:
+            return False
+        rest = self.rewrite.render(None) or ''
+        return any(line.strip() and not line.strip().startswith('#') for line in rest.splitlines())
+
     def foreign_constraint(self):
         """Return True when conf/web.xml holds a CONFIDENTIAL constraint this collection did not write."""
         return self.web.force_https() and not self.web.ours_only()
@@ -198,9 +204,8 @@ class ForcedHttps:
         wanted = desired['force_https']
         files = []
         if wanted:
-            ports = [desired.get('http_connector_port'), desired.get('http_port')]
-            rules_text = rules([port for port in ports if port] or [80], desired['https_port'],
-                               desired.get('force_https_exempt_paths') or [])
+            port = desired.get('http_connector_port') or desired.get('http_port') or 80
+            rules_text = rules(port, desired['https_port'], desired.get('force_https_exempt_paths') or [])
             if self.path is None:
                 raise StarfaceError('%s has no <Host> in its <Engine>: forced HTTPS needs the Host that serves the web '
                                     'UI' % self.server.name, field='server_xml')

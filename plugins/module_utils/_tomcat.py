@@ -391,9 +391,10 @@ class ServerXml:
         hosts = _elements(engine, 'Host')
         if not hosts:
             return engine, None
-        default = _attribute_values(self.text, engine).get('defaultHost')
-        return engine, next((node for node in hosts if _attribute_values(self.text, node).get('name') == default),
-                            hosts[0])
+        # Tomcat lower-cases Host names and defaultHost.
+        default = (_attribute_values(self.text, engine).get('defaultHost') or '').lower()
+        return engine, next((node for node in hosts
+                             if (_attribute_values(self.text, node).get('name') or '').lower() == default), hosts[0])
 
     def host_config_dir(self):
         """Return the default Host's configuration folder, relative to CATALINA_BASE (conf/<Engine>/<Host>), or None.
@@ -404,7 +405,7 @@ class ServerXml:
         if host is None:
             return None
         engine_name = _attribute_values(self.text, engine).get('name') or 'Catalina'
-        host_name = _attribute_values(self.text, host).get('name') or 'localhost'
+        host_name = (_attribute_values(self.text, host).get('name') or 'localhost').lower()
         return os.path.join('conf', engine_name, host_name)
 
     def _rewrite_valves(self):
@@ -437,11 +438,16 @@ class ServerXml:
         if not wanted:
             if not block:
                 return self.text
-            if block[0].comment.strip() == FORCE_HTTPS_BEGIN + EMPTY_HOST:
-                # The Host was <Host .../> before: it is again.
+            inside = self.text[host.head_end:host.inner_end]
+            alone = not (inside[:block[0].start - host.head_end] + inside[block[1].end - host.head_end:]).strip()
+            if block[0].comment.strip() == FORCE_HTTPS_BEGIN + EMPTY_HOST and alone:
+                # The Host was <Host .../> before, and holds nothing else now: it is again.
                 start_tag = self.text[host.start:host.head_end]
                 return self.text[:host.start] + start_tag[:-1] + '/>' + self.text[host.end:]
             return _without(self.text, block)
+        if block and self.rewrite_valve() != 'ours':
+            # Our markers without our valve (edited by hand): the block is written anew.
+            return ServerXml(_without(self.text, block), self.ignore_ports, name=self.name).with_rewrite_valve(True)
         if self.rewrite_valve():
             return self.text
         lines = ['<!-- The web UI\'s HTTP port redirects to HTTPS by the rules in %s/rewrite.config -->'

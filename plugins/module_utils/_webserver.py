@@ -337,7 +337,11 @@ class WebServer:
             check_ports_can_be_opened(self.box, connectors_now, connectors)
         check_public_ports(self.box, current, desired, rules)
         rules_file = self.rules_file(nat, rules, current)
-        for warning in (phone_warning(current, desired), forcing_warning(current, desired, forced)):
+        warnings = [phone_warning(current, desired), forcing_warning(current, desired, forced)]
+        if desired['force_https'] and forced.wakes_other_rules():
+            warnings.append('%s already holds rewrite rules that no valve read so far; with the rewrite valve forced '
+                            'HTTPS adds, Tomcat applies them too. Check them.' % forced.path)
+        for warning in warnings:
             if warning:
                 self.module.warn(warning)
         result['changed'] = True

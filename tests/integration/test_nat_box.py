@@ -107,6 +107,11 @@ def test_nothing_set_changes_nothing_and_force_https_off_and_on_is_exact(nat_box
     assert get(nat_box.address, 50080, '/rest/login', tls=False)[0] == 200
     status, dummy, body = get(nat_box.address, 80, '/addressbook/phonebook.xml', tls=False)
     assert status == 200 and 'Reception' in body
+    # The exemptions hold for the path Tomcat serves, not the raw one: no way round the redirect through them.
+    for sneaky in ('/.well-known/acme-challenge/..;/..;/rest/login', '/addressbook/..;/rest/login',
+                   '/addressbook/%2e%2e/rest/login'):
+        status, headers, dummy = get(nat_box.address, 80, sneaky, tls=False)
+        assert status == 302 and headers['location'] == 'https://%s/rest/login' % nat_box.address, (sneaky, headers)
     challenge = nat_box.web_app / '.well-known' / 'acme-challenge' / 'token-1'
     challenge.parent.mkdir(parents=True)
     challenge.write_text('token-1.thumbprint')

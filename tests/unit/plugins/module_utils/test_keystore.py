@@ -512,3 +512,8 @@ def test_replace_refuses_a_pkcs12_keystore_with_other_entries():
     alone = dump_key_entry(served, password, 'PKCS12')
     data, in_step = replace_key_entry(alone, _three_cert_entry('EC'), password, 'PKCS12')
     assert in_step == [] and list_aliases(data, password) == [('tomcat', 'key')]
+    # A key without a name (openssl pkcs12 -export without -name) is the entry replaced, not another one.
+    unnamed = pkcs12.serialize_key_and_certificates(None, served.private_key, served.chain[0], None,
+                                                    serialization.BestAvailableEncryption(password.encode()))
+    data, in_step = replace_key_entry(unnamed, _three_cert_entry('EC'), password, 'PKCS12')
+    assert in_step == [] and list_aliases(data, password) == [('tomcat', 'key')]

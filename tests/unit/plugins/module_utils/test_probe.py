@@ -380,3 +380,38 @@ def test_check_box_nat_redirect_goes_to_the_public_https_port(box):
     assert _probe.check_box(HOST, box_expectation(http_port, https_port, der, redirect_port=443)) == []
     assert _probe.check_box(HOST, box_expectation(http_port, https_port, der)) == [
         'HTTP port %d should redirect to HTTPS port %d but redirects to https://127.0.0.1/' % (http_port, https_port)]
+
+
+def test_http_check_of_an_ipv6_box_asks_for_a_name():
+    """Forced HTTPS leaves a request for an IPv6 literal unredirected: the check sends Host: localhost."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        """Redirect a request for a name, answer 200 to one for an address, as the rewrite rules do."""
+
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            """Answer one GET."""
+            seen.append(self.headers['Host'])
+            named = not self.headers['Host'].startswith('[')
+            self.send_response(302 if named else 200)
+            if named:
+                self.send_header('Location', 'https://localhost/')
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+
+        def log_message(self, *args):
+            """Keep the test output quiet."""
+
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    server = Server(('::1', 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs=dict(poll_interval=0.02), daemon=True)
+    thread.start()
+    try:
+        expected = dict(http_port=server.server_address[1], https_port=443, force_https=True)
+        assert _probe.http_problems('::1', expected, timeout=5) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ['localhost']

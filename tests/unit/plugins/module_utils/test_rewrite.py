@@ -81,12 +81,15 @@ def test_an_empty_host_element_is_opened_for_the_valve_and_closed_again(tag):
     assert ServerXml(forced).with_rewrite_valve(False) == text
 
 
-@pytest.mark.parametrize('paths', [['/addressbook/'], ['/a.b/', '/x(y)+z'], []])
+@pytest.mark.parametrize('paths', [['/addressbook/'], ['/a.b/', '/x(y)+z'], ["/all-of_(*+$!',;=:@%~-)/"], []])
 def test_rules_redirect_the_ui_port_only_and_read_back(paths):
-    lines = rules([8080, 80], 443, paths)
-    assert 'RewriteCond %{SERVER_PORT} ^(80|8080)$' in lines
-    assert lines[-1] == 'RewriteRule ^/?(.*)$ https://%1/$1 [R=302,L]'
-    assert 'RewriteCond %{REQUEST_URI} !^/\\.well-known/acme-challenge/.*$' in lines
+    lines = rules(8080, 443, paths)
+    assert 'RewriteCond %{SERVER_PORT} ^8080$' in lines
+    # The HTTPS connector is never caught, whatever its port.
+    assert 'RewriteCond %{HTTPS} off' in lines
+    # The exemptions are in the rule's pattern, matched against the normalized path.
+    assert lines[-1].startswith('RewriteRule ^/(?!\\.well-known/acme-challenge/')
+    assert lines[-1].endswith(')(.*)$ https://%1/$1 [R=302,L]')
     config = RewriteConfig(None).render(lines)
     read = RewriteConfig(config)
     assert read.forces() and read.block_rules() == lines
@@ -96,19 +99,19 @@ def test_rules_redirect_the_ui_port_only_and_read_back(paths):
 
 
 def test_rules_name_a_public_https_port_other_than_443():
-    lines = rules([8080], 8443, [])
-    assert lines[-1] == 'RewriteRule ^/?(.*)$ https://%1:8443/$1 [R=302,L]'
+    lines = rules(8080, 8443, [])
+    assert lines[-1] == 'RewriteRule ^/(?!\\.well-known/acme-challenge/)(.*)$ https://%1:8443/$1 [R=302,L]'
     assert RewriteConfig(RewriteConfig(None).render(lines)).https_port() == 8443
 
 
 @pytest.mark.parametrize('newline', ['\n', '\r\n'])
 def test_block_in_a_file_someone_else_wrote_goes_first_and_comes_out_exactly(newline):
     theirs = newline.join(['# their rules', 'RewriteRule ^/old$ /new [R=301]', ''])
-    lines = rules([80], 443, ['/phonebook/'])
+    lines = rules(80, 443, ['/phonebook/'])
     ours = RewriteConfig(theirs).render(lines)
     assert ours.endswith(theirs) and ours.index('telephony.starface') < ours.index('their rules')
     assert (newline == '\r\n') is ('\r\n' in ours)
-    changed = RewriteConfig(ours).render(rules([80], 8443, []))
+    changed = RewriteConfig(ours).render(rules(80, 8443, []))
     assert RewriteConfig(changed).https_port() == 8443 and changed.endswith(theirs)
     assert RewriteConfig(changed).render(None) == theirs
 
@@ -138,7 +141,7 @@ def test_forced_https_files_on_and_off(tmp_path):
     assert not forced.forced()
     server_text, files = forced.changes(server.text, DESIRED)
     assert [path for path, dummy in files] == [forced.path]
-    assert 'RewriteCond %{SERVER_PORT} ^(80|8080)$' in files[0][1]
+    assert 'RewriteCond %{SERVER_PORT} ^8080$' in files[0][1]
     os.makedirs(os.path.dirname(forced.path))
     with open(forced.path, 'w', encoding='utf-8') as handle:
         handle.write(files[0][1])
@@ -170,3 +173,42 @@ def test_a_constraint_someone_else_wrote_stays_when_on_and_is_refused_when_off(t
     with pytest.raises(StarfaceError) as caught:
         forced.changes(server.text, dict(DESIRED, force_https=False))
     assert 'was not added by this collection' in caught.value.msg
+
+
+def test_host_names_count_in_lower_case_as_in_tomcat():
+    text = ('<Server><Service><Connector port="80"/><Engine name="Catalina" defaultHost="LocalHost">'
+            '<Host name="other" appBase="x"></Host><Host name="Localhost" appBase="y"></Host></Engine></Service></Server>')
+    server = ServerXml(text)
+    assert server.host_config_dir() == os.path.join('conf', 'Catalina', 'localhost')
+    assert server.web_root() == os.path.join('y', 'ROOT')
+
+
+def test_an_opened_host_that_got_other_children_is_not_closed_over_them():
+    text = ('<Server><Service><Connector port="80"/><Engine name="Catalina" defaultHost="localhost">\n'
+            '    <Host name="localhost" appBase="webapps"/>\n</Engine></Service></Server>')
+    forced = ServerXml(text).with_rewrite_valve(True)
+    theirs = forced.replace('</Host>', '    <Valve className="org.apache.catalina.valves.AccessLogValve"/>\n    </Host>')
+    back = ServerXml(theirs).with_rewrite_valve(False)
+    assert 'AccessLogValve' in back and REWRITE_VALVE not in back and 'telephony.starface' not in back
+
+
+def test_our_markers_without_our_valve_get_a_whole_block_again():
+    text = fixture('tomcat10-server.xml')
+    forced = ServerXml(text).with_rewrite_valve(True)
+    broken = forced.replace('<Valve className="%s"/>' % REWRITE_VALVE, '')
+    assert ServerXml(broken).rewrite_valve() is None
+    mended = ServerXml(broken).with_rewrite_valve(True)
+    assert mended == forced
+    assert ServerXml(mended).with_rewrite_valve(False) == text
+
+
+def test_rules_someone_else_left_are_noticed_before_the_valve_wakes_them(tmp_path):
+    server = ServerXml(fixture('starface-server.xml'))
+    forced = ForcedHttps(str(tmp_path), server, WebXml(WEB_XML))
+    assert not forced.wakes_other_rules()
+    os.makedirs(os.path.dirname(forced.path))
+    with open(forced.path, 'w', encoding='utf-8') as handle:
+        handle.write('# old\nRewriteRule ^/a$ /b [R=301]\n')
+    assert ForcedHttps(str(tmp_path), server, WebXml(WEB_XML)).wakes_other_rules()
+    with_valve = ServerXml(server.with_rewrite_valve(True))
+    assert not ForcedHttps(str(tmp_path), with_valve, WebXml(WEB_XML)).wakes_other_rules()
