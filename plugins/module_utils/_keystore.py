@@ -389,11 +389,10 @@ def _jks_key_entry(alias, protected_key, chain):
     return _jks_entry_bytes(_JksEntry(alias.lower(), KIND_KEY, protected_key, ders, None))
 
 
-def _jks_entry_bytes(entry, created_ms=None):
-    """Return the version-2 bytes of a JKS entry (created now unless ``created_ms`` is given)."""
-    created = int(time.time() * 1000) if created_ms is None else created_ms
+def _jks_entry_bytes(entry):
+    """Return the version-2 bytes of a JKS entry, created now."""
     parts = [struct.pack('>I', _TAG_KEY if entry.kind == KIND_KEY else _TAG_TRUSTED), _encode_java_utf(entry.alias),
-             struct.pack('>Q', created)]
+             struct.pack('>Q', int(time.time() * 1000))]
     if entry.kind == KIND_KEY:
         parts.extend([struct.pack('>I', len(entry.protected_key)), entry.protected_key,
                       struct.pack('>I', len(entry.certificates))])

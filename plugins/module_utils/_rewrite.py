@@ -181,7 +181,7 @@ class ForcedHttps:
 
     def https_port(self):
         """Return the HTTPS port forced requests are sent to: our rules', else None (Tomcat's redirectPort)."""
-        return self.rewrite.https_port() if self.rewrite.forces() else None
+        return self.rewrite.https_port()
 
     def wakes_other_rules(self):
         """Return True when adding our valve would make Tomcat apply rules someone else left in rewrite.config."""

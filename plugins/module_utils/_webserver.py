@@ -15,7 +15,8 @@ from ansible_collections.telephony.starface.plugins.module_utils._errors import 
 from ansible_collections.telephony.starface.plugins.module_utils._nat import (
     NatRules, new_redirect_line, redirect_line, render_rules_file)
 from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck
-from ansible_collections.telephony.starface.plugins.module_utils._rewrite import ForcedHttps, check_exempt_paths
+from ansible_collections.telephony.starface.plugins.module_utils._rewrite import (
+    ForcedHttps, check_exempt_paths, read_optional)
 from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 
@@ -57,15 +58,10 @@ def webserver_argument_spec():
 
 def read_file(path, field):
     """Return the text of a configuration file, or raise a StarfaceError naming the option."""
-    try:
-        with open(path, 'rb') as handle:
-            data = handle.read()
-    except (IOError, OSError) as exc:
-        raise StarfaceError('cannot read %s: %s' % (path, exc.strerror or exc), field=field)
-    try:
-        return data.decode('utf-8')
-    except UnicodeDecodeError:
-        raise StarfaceError('%s is not UTF-8 text' % path, field=field)
+    text = read_optional(path, field)
+    if text is None:
+        raise StarfaceError('cannot read %s: No such file or directory' % path, field=field)
+    return text
 
 
 def read_settings(box, ignore_ports=None, nat=None, with_nat=True):
@@ -180,20 +176,26 @@ def check_bind_address(address):
                             "of this box, or an empty string for every address" % address, field='bind_address')
 
 
-def forcing_warning(current, desired, forced):
-    """Return what an admin must know when forcing HTTPS is switched on, else None."""
-    if not desired['force_https'] or current['force_https'] and not forced.foreign_constraint():
-        return None
+def forcing_warnings(current, desired, forced):
+    """Return what an admin must know when forcing HTTPS is switched on (a list, empty otherwise)."""
+    if not desired['force_https']:
+        return []
+    warnings = []
+    if forced.wakes_other_rules():
+        warnings.append('%s already holds rewrite rules that no valve read so far; with the rewrite valve forced '
+                        'HTTPS adds, Tomcat applies them too. Check them.' % forced.path)
     if forced.foreign_constraint():
-        return ('%s holds a CONFIDENTIAL security constraint on /* that this collection did not write: it redirects '
-                'every connector to HTTPS, phone provisioning on 50080 included. Remove it by hand; the forced HTTPS '
-                'set here redirects the web UI alone.' % forced.web.name)
-    exempt = desired.get('force_https_exempt_paths') or []
-    return ('Forced HTTPS now redirects the web UI on HTTP port %s to HTTPS. Phone provisioning (50080/50081), '
-            'ACME challenges and %s stay on plain HTTP. SIP phones that fetch their address book over HTTP on port '
-            '%s need its path in force_https_exempt_paths.'
-            % (desired['http_port'], ('the paths ' + ', '.join(exempt)) if exempt else 'no other path',
-               desired['http_port']))
+        warnings.append('%s holds a CONFIDENTIAL security constraint on /* that this collection did not write: it '
+                        'redirects every connector to HTTPS, phone provisioning on 50080 included. Remove it by hand; '
+                        'the forced HTTPS set here redirects the web UI alone.' % forced.web.name)
+    elif not current['force_https']:
+        exempt = desired.get('force_https_exempt_paths') or []
+        warnings.append('Forced HTTPS now redirects the web UI on HTTP port %s to HTTPS. Phone provisioning '
+                        '(50080/50081), ACME challenges and %s stay on plain HTTP. SIP phones that fetch their address '
+                        'book over HTTP on port %s need its path in force_https_exempt_paths.'
+                        % (desired['http_port'], ('the paths ' + ', '.join(exempt)) if exempt else 'no other path',
+                           desired['http_port']))
+    return warnings
 
 
 def phone_warning(current, desired):
@@ -337,11 +339,7 @@ class WebServer:
             check_ports_can_be_opened(self.box, connectors_now, connectors)
         check_public_ports(self.box, current, desired, rules)
         rules_file = self.rules_file(nat, rules, current)
-        warnings = [phone_warning(current, desired), forcing_warning(current, desired, forced)]
-        if desired['force_https'] and forced.wakes_other_rules():
-            warnings.append('%s already holds rewrite rules that no valve read so far; with the rewrite valve forced '
-                            'HTTPS adds, Tomcat applies them too. Check them.' % forced.path)
-        for warning in warnings:
+        for warning in [phone_warning(current, desired)] + forcing_warnings(current, desired, forced):
             if warning:
                 self.module.warn(warning)
         result['changed'] = True
