@@ -73,6 +73,37 @@ options:
       - Which service name a STARFACE release uses is not published; check yours.
     type: str
     default: systemctl restart tomcat
+  activation:
+    description:
+      - How a change is put into effect on the running box.
+      - V(restart) runs O(restart_command), and Tomcat starts again with every file (about a minute
+        of PBX downtime on a real STARFACE).
+      - V(reload) asks the running Tomcat to read its keystore again (the connectors' JMX
+        operation C(reloadSslHostConfigs)), and a new certificate is served within seconds, with
+        no restart and no dropped connection. Only a change of the keystore (and of the key PEM
+        file) can be applied this way; a change of server.xml, web.xml, the rewrite rules or the
+        NAT rules is refused with this value, before anything is written where the module can
+        tell, else by putting back what the run wrote.
+      - V(auto) reloads when only the keystore changed and the box can reload, and restarts
+        otherwise; the result's RV(ignore:restart_reason) then says why.
+      - A reload attaches to Tomcat's JVM as Tomcat's user with the JDK's attach API and starts
+        the JVM's local JMX agent, which accepts local clients only and stays until Tomcat
+        stops. It needs Tomcat 8.5.24 or later, a JVM without C(-XX:+DisableAttachMechanism)
+        and a Java 11 or later runtime with the modules C(jdk.attach), C(jdk.compiler),
+        C(java.management.rmi) and C(jdk.management.agent);
+        M(telephony.starface.starface_webserver_info) reports whether the box offers it
+        (RV(ignore:reload)).
+      - Before a reload the new keystore is read as Tomcat will read it (format, password,
+        alias, key matching its certificate), and after it the new certificate must be served on
+        the public HTTPS port. Otherwise the previous keystore is put back and reloaded (or,
+        if that fails too, the web server is restarted with it), and the message quotes
+        Tomcat's reason.
+      - The default stays V(restart), because a reload starts the JMX agent inside the PBX's JVM,
+        which an administrator should choose, and it has been tested on Debian's Tomcat 10.1
+        with Java 17, not on a STARFACE.
+    type: str
+    choices: [restart, reload, auto]
+    default: restart
   restart_timeout:
     description:
       - Seconds the restart command and the wait after it may take together, until every

@@ -24,6 +24,9 @@ STATE_DIR_NAME = '.telephony.starface'
 DEFAULT_NAT_RULES_FILE = '/etc/sysconfig/iptables'
 DEFAULT_IPTABLES = 'iptables'
 DEFAULT_IPTABLES_SAVE = 'iptables-save'
+# How a change is put into effect (see _transaction.Transaction.activation_method).
+ACTIVATIONS = ('restart', 'reload', 'auto')
+DEFAULT_ACTIVATION = 'restart'
 
 
 def box_argument_spec():
@@ -45,6 +48,7 @@ def box_argument_spec():
         nat_rules_file=dict(type='path', default=DEFAULT_NAT_RULES_FILE),
         iptables_command=dict(type='str', default=DEFAULT_IPTABLES),
         iptables_save_command=dict(type='str', default=DEFAULT_IPTABLES_SAVE),
+        activation=dict(type='str', choices=list(ACTIVATIONS), default=DEFAULT_ACTIVATION),
     )
 
 
@@ -83,6 +87,8 @@ class Box:
         self.keystore_path_option = params.get('keystore_path')
         self.keystore_password_option = params.get('keystore_password')
         self.keystore_alias_option = params.get('keystore_alias')
+        self.default_alias = DEFAULT_ALIAS
+        self.activation = params.get('activation') or DEFAULT_ACTIVATION
 
     def resolve_keystore(self, settings):
         """Return (path, password, alias, key_password) from options, then server.xml settings, then defaults."""

@@ -262,7 +262,8 @@ class CertificateBase:
             self.transaction.stage(path, data, mode=0o600)
         if self.params['restart']:
             # Nothing to restart when this run only put back what a pending change had altered.
-            result['restarted'] = bool(self.transaction.restart_and_verify())
+            self.transaction.restart_and_verify()
+            result.update(self.transaction.activation_result())
         else:
             result['restart_required'] = True
 
@@ -270,7 +271,7 @@ class CertificateBase:
         """Restart and verify a change an earlier run left pending, when restarting is allowed."""
         if self.params['restart'] and not self.module.check_mode:
             if self.transaction.restart_and_verify():
-                result.update(changed=True, restarted=True)
+                result.update(changed=True, **self.transaction.activation_result())
         elif self.transaction.changed_files():
             result['restart_required'] = True
 

@@ -55,3 +55,29 @@ def run_with_deadline(command, timeout):
             _end_group(process)
             rc = None
         return rc, _read(out), _read(err)
+
+
+def _as_user(uid, gid):
+    """Return a preexec function that makes the child run as uid:gid with no supplementary groups."""
+    def drop():
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    return drop
+
+
+def run_program(argv, timeout, uid=None, gid=None, env=None, cwd='/'):
+    """Run a program (no shell), as uid:gid when given; return (rc, stdout, stderr) like run_with_deadline.
+
+    rc is None when it ran past timeout seconds; its whole process group has then been ended.
+    """
+    preexec = _as_user(uid, gid) if uid is not None and uid != os.geteuid() else None
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd,
+                                   preexec_fn=preexec, start_new_session=True)
+        try:
+            rc = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _end_group(process)
+            rc = None
+        return rc, _read(out), _read(err)

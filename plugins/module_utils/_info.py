@@ -15,6 +15,7 @@ from ansible_collections.telephony.starface.plugins.module_utils._certificate im
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
 from ansible_collections.telephony.starface.plugins.module_utils._ports import tomcat_facts
+from ansible_collections.telephony.starface.plugins.module_utils._reload import ReloadSupport
 from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._box import Box
 from ansible_collections.telephony.starface.plugins.module_utils._webserver import public_settings, read_settings
@@ -88,7 +89,8 @@ def read_info(module):
     result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
                   restart_required=bool(pending_files), pending_files=pending_files,
                   pending_request=pending_request(box, store), tomcat=tomcat_facts(box.tomcat_base),
-                  web_root=web_root(box, server), nat=nat_info(nat, settings))
+                  web_root=web_root(box, server), nat=nat_info(nat, settings),
+                  reload=ReloadSupport(box.tomcat_base, server.text).facts())
     if module.params['probe'] and settings.get('https_enabled'):
         served = served_info(box.probe_host(settings), settings['https_connector_port'])
         result['served'] = served

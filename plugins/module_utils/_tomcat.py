@@ -335,6 +335,7 @@ class ServerXml:
         self._service = services[0]
         connectors = [connector for connector in map(self._connector, self._service.children) if connector]
         self._anchor = connectors[-1] if connectors else None
+        self._connectors = connectors
         found = dict(http=[], https=[])
         for connector in connectors:
             kind = connector.kind(self.ignore_ports)
@@ -469,6 +470,15 @@ class ServerXml:
         """Return the first live connector, else the first disabled one, else None."""
         live = [connector for connector in connectors if connector.enabled]
         return (live or connectors or [None])[0]
+
+    def tls_connectors(self):
+        """Return the live connectors that do TLS themselves (phone provisioning included): port and keystore settings."""
+        found = []
+        for connector in self._connectors:
+            if connector.enabled and connector.kind(()) == 'https':
+                port = _port_number(connector.attributes().get('port'), 'server_xml', 'port of a connector', self.name)
+                found.append(dict(connector.keystore(), port=port))
+        return found
 
     def settings(self):
         """Return the connector settings found (ports as int, keystore values with Tomcat's defaults).

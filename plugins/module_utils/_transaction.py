@@ -269,6 +269,9 @@ class Transaction:
         self.wait = wait or wait_for_box
         self.journal_path = os.path.join(box.state_dir, JOURNAL_NAME)
         self.undo = []
+        # How the last restart_and_verify applied the change: 'reload', 'restart' or None, and why not by reload.
+        self.activated = None
+        self.restart_reason = None
 
     # The journal
 
@@ -645,25 +648,170 @@ class Transaction:
                                    give_up=lambda: log.failure(ports)), None
 
     def restart_and_verify(self, expected_fn=None, always=False):
-        """Restart the web server, verify everything pending and commit; on failure roll back and raise StarfaceError.
+        """Activate everything pending (reload or restart), verify and commit; on failure roll back and raise StarfaceError.
 
         ``expected_fn() -> (host, expected)`` describes what the box must serve (see
         ``_probe.check_box``), computed from the files as they are when called; the default
-        reads server.xml, web.xml and the keystore. Returns the committed paths: [] and no
-        restart when nothing changed is pending, unless ``always``.
+        reads server.xml, web.xml and the keystore. How the change is activated follows the
+        box's ``activation`` (see ``activation_method``). Returns the committed paths: [] and no
+        restart when nothing changed is pending, unless ``always`` (which restarts).
         """
         journal = self.settle()
         expected_fn = expected_fn or self.default_expected
         if journal is None:
             if always:
                 self.restart_unchanged(expected_fn)
+                self.activated = 'restart'
             return []
-        dummy, problems, dummy = self.restart_and_check(expected_fn)
+        # always (starface_restart, state restarted) asks for a restart whatever the activation.
+        method, why = ('restart', None) if always else self.activation_method(journal)
+        if method == 'restart' and self.box.activation == 'reload' and not always:
+            raise self.abort('activation is reload, but %s: only a restart applies that. Use activation restart '
+                             'or auto for this change.' % why, field='activation')
+        if method == 'reload':
+            problems = self.check_keystores(journal)
+            if problems:
+                raise self.refuse(journal, 'The new keystore was not activated: %s.' % joined(problems))
+        self.activated, self.restart_reason = method, why
+        dummy, problems, dummy = self.activate(method, expected_fn)
         if problems:
-            self.fail(journal, problems, expected_fn)
+            self.fail(journal, problems, expected_fn, method)
         self.commit(journal)
         self.undo = []
         return [entry['path'] for entry in journal['files']]
+
+    def activation_result(self):
+        """Return the result keys that say how the change was applied: restarted, reloaded, restart_reason."""
+        result = dict(restarted=self.activated == 'restart', reloaded=self.activated == 'reload')
+        if self.activated == 'restart' and self.restart_reason and self.box.activation != 'restart':
+            result['restart_reason'] = self.restart_reason
+        return result
+
+    # Reload: a new keystore without a restart
+
+    def reload_support(self):
+        """Return what the box offers for a reload (_reload.ReloadSupport), read once per run."""
+        if getattr(self, '_reload_support', None) is None:
+            from ansible_collections.telephony.starface.plugins.module_utils._reload import ReloadSupport
+
+            try:
+                text = read_text(self.box.server_xml, 'server_xml')
+            except StarfaceError:
+                text = ''
+            self._reload_support = ReloadSupport(self.box.tomcat_base, text)
+        return self._reload_support
+
+    def tls_connectors(self):
+        """Return the live TLS connectors of server.xml with a keystore file: port, absolute path, password, alias.
+
+        The web UI's HTTPS connector gets the box's keystore options (``Box.resolve_keystore``);
+        another one (phone provisioning) what server.xml gives it.
+        """
+        from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
+
+        server = ServerXml(read_text(self.box.server_xml, 'server_xml'))
+        managed = server.settings()
+        connectors = []
+        for connector in server.tls_connectors():
+            if managed.get('https_enabled') and connector['port'] == managed.get('https_port'):
+                path, password, alias, key_password = self.box.resolve_keystore(connector)
+            elif connector['keystore_file']:
+                path = connector['keystore_file']
+                if not os.path.isabs(path):
+                    path = os.path.join(self.box.tomcat_base, path)
+                password, alias = connector['keystore_password'], connector['key_alias']
+                key_password = connector['key_password'] or password
+            else:
+                continue  # Tomcat's default ~/.keystore: not a file this collection writes
+            connectors.append(dict(port=connector['port'], path=path, password=password, alias=alias,
+                                   key_password=key_password))
+        return connectors
+
+    def activation_method(self, journal):
+        """Return ('reload' or 'restart', why not reload) for what the journal lists, under the box's activation."""
+        if self.box.activation == 'restart':
+            return 'restart', None
+        if journal.get('rules'):
+            return 'restart', 'NAT rules changed with it'
+        try:
+            connectors = self.tls_connectors()
+        except StarfaceError as err:
+            return 'restart', 'server.xml cannot be read (%s)' % err
+        reloadable = [connector['path'] for connector in connectors] + [self.box.key_pem_path]
+        others = [entry['path'] for entry in journal['files']
+                  if not any(same_path(entry['path'], path) for path in reloadable)]
+        if others:
+            return 'restart', 'Tomcat reads %s only when it starts' % ', '.join(others)
+        why = self.reload_support().why_not()
+        if why is None and not HAS_CRYPTOGRAPHY:
+            why = 'the new keystore cannot be checked first without the Python library cryptography'
+        if why:
+            return 'restart', 'a reload is not possible: %s' % why
+        return 'reload', None
+
+    def reload_ports(self, journal):
+        """Return the TLS connectors whose keystore the journal lists."""
+        return [connector for connector in self.tls_connectors()
+                if any(same_path(entry['path'], connector['path']) for entry in journal['files'])]
+
+    def check_keystores(self, journal):
+        """Read each changed keystore as Tomcat will (format, password, alias, key and leaf); return the problems."""
+        from ansible_collections.telephony.starface.plugins.module_utils._keystore import load_key_entry
+        from ansible_collections.telephony.starface.plugins.module_utils._x509 import key_matches
+
+        problems = []
+        for connector in self.reload_ports(journal):
+            where = 'the keystore %s of the connector on port %d' % (connector['path'], connector['port'])
+            try:
+                with open(connector['path'], 'rb') as handle:
+                    data = handle.read()
+                entry = load_key_entry(data, connector['password'], connector['alias'] or self.box.default_alias,
+                                       connector['key_password'])
+            except OSError as exc:
+                problems.append('%s cannot be read: %s' % (where, reason(exc)))
+                continue
+            except StarfaceError as err:
+                problems.append('%s cannot be read as Tomcat reads it: %s' % (where, err.msg))
+                continue
+            if not entry.chain or not key_matches(entry.chain[0], entry.private_key):
+                problems.append('%s holds a key that does not belong to its certificate' % where)
+        return problems
+
+    def refuse(self, journal, msg):
+        """Put back every original the journal lists before anything was activated; return the error to raise."""
+        try:
+            self.restore(journal)
+        except OSError as exc:
+            return StarfaceError('%s ROLLBACK FAILED: the originals could not be put back (%s); they are listed in %s.'
+                                 % (msg, reason(exc), self.journal_path))
+        self.commit(journal)
+        self.undo = []
+        return StarfaceError('%s Nothing was reloaded or restarted; the previous files were put back.' % msg,
+                             field='keystore_path', details=dict(rolled_back=True))
+
+    def reload_and_check(self, expected_fn, serving_is_enough=False):
+        """Ask Tomcat to reload the changed keystores, then wait for the box; return (expected, problems, None)."""
+        try:
+            host, expected = expected_fn()
+        except StarfaceError as err:
+            return None, ['the configuration cannot be checked: %s' % err], None
+        journal = self.pending() or dict(files=[])
+        ports = sorted(set(connector['port'] for connector in self.reload_ports(journal)))
+        deadline = self.clock() + self.box.restart_timeout
+        if ports:
+            unreachable, failures = self.reload_support().reload(ports, max(deadline - self.clock(), 1))
+            if unreachable:
+                return expected, [unreachable], None
+            if failures:
+                return expected, ['Tomcat did not take the keystore on port %d: "%s"' % (port, failures[port])
+                                  for port in sorted(failures)], None
+        return expected, self.wait(host, expected, max(deadline - self.clock(), 0)), None
+
+    def activate(self, method, expected_fn, serving_is_enough=False):
+        """Reload or restart; return (expected, problems, failed restart) as restart_and_check does."""
+        if method == 'reload':
+            return self.reload_and_check(expected_fn)
+        return self.restart_and_check(expected_fn, serving_is_enough)
 
     def restart_unchanged(self, expected_fn):
         """Restart with nothing pending and verify the box serves its configuration; raise StarfaceError if not."""
@@ -673,9 +821,16 @@ class Transaction:
                                 'there is nothing to roll back: check the web server now (its service status and '
                                 'logs).' % joined(problems), details=dict(problems=problems))
 
-    def fail(self, journal, problems, expected_fn):
-        """Keep the failed files, restore the originals, restart, verify the old state; always raise StarfaceError."""
+    def fail(self, journal, problems, expected_fn, method='restart'):
+        """Keep the failed files, restore the originals, activate and verify the old state; always raise StarfaceError.
+
+        After a failed reload the old keystore is reloaded; if Tomcat does not serve it again
+        then, the web server is restarted with it.
+        """
+        done = 'reloaded' if method == 'reload' else 'restarted'
         msg = 'The web server did not come back with the new configuration: %s.' % joined(problems)
+        if method == 'reload':
+            msg = 'Tomcat did not serve the new keystore after the reload: %s.' % joined(problems)
         failed_dir, kept = self.keep_failed(journal)
         details = dict(problems=problems, failed_dir=failed_dir, rolled_back=False)
         try:
@@ -684,7 +839,11 @@ class Transaction:
             raise StarfaceError('%s ROLLBACK FAILED: the previous configuration could not be restored (%s). The web '
                                 'server may be down: restore the originals by hand from %s (listed in %s). %s'
                                 % (msg, reason(exc), self.box.state_dir, self.journal_path, kept), details=details)
-        old_expected, old_problems, failed_restart = self.restart_and_check(expected_fn, serving_is_enough=True)
+        old_expected, old_problems, failed_restart = self.activate(method, expected_fn, serving_is_enough=True)
+        if old_problems and method == 'reload':
+            details['reload_problems'] = old_problems
+            done = 'restarted, as reloading it failed too (%s)' % joined(old_problems)
+            old_expected, old_problems, failed_restart = self.restart_and_check(expected_fn, serving_is_enough=True)
         if old_problems:
             details['rollback_problems'] = old_problems
             raise StarfaceError('%s ROLLBACK INCOMPLETE: the previous configuration was restored, but the web server '
@@ -701,8 +860,8 @@ class Transaction:
             raise StarfaceError('%s The previous configuration was restored; the restart for it failed too (%s), but '
                                 'the web server serves the previous configuration on ports %s. %s'
                                 % (msg, failed_restart, ports, kept), details=details)
-        raise StarfaceError('%s The previous configuration was restored and the web server restarted; it serves again '
-                            'on ports %s. %s' % (msg, ports, kept), details=details)
+        raise StarfaceError('%s The previous configuration was restored and the web server %s; it serves again '
+                            'on ports %s. %s' % (msg, done, ports, kept), details=details)
 
     def keep_failed(self, journal):
         """Copy the failed files (owner-only) to <state_dir>/failed-<time>/; return (directory or None, sentence)."""

@@ -329,12 +329,19 @@ class WebServer:
         if not server_change and not forced_files and not rules:
             if self.params['restart'] and not self.module.check_mode:
                 if self.transaction.restart_and_verify():
-                    result.update(changed=True, restarted=True,
-                                  msg='finished a change an earlier run left pending: restarted and verified')
+                    result.update(self.transaction.activation_result(), changed=True,
+                                  msg='finished a change an earlier run left pending: %s and verified'
+                                  % ('reloaded' if self.transaction.activated == 'reload' else 'restarted'))
             elif self.transaction.changed_files():
                 result['restart_required'] = True
             return result
 
+        read_at_start = ([self.box.server_xml] if server_change else []) + [path or self.box.web_xml
+                                                                              for path, dummy in forced_files]
+        if read_at_start and self.box.activation == 'reload':
+            raise StarfaceError('is reload, but this change is in %s, which Tomcat reads only when it starts: only a '
+                                'restart applies it. Use activation restart or auto. Nothing was changed.'
+                                % ', '.join(read_at_start), field='activation')
         if server_changes:
             check_ports_can_be_opened(self.box, connectors_now, connectors)
         check_public_ports(self.box, current, desired, rules)
@@ -369,7 +376,8 @@ class WebServer:
             result['restarted'] = False
         elif self.params['restart']:
             # Nothing to restart when this run only put back what a pending change had altered.
-            result['restarted'] = bool(self.transaction.restart_and_verify())
+            self.transaction.restart_and_verify()
+            result.update(self.transaction.activation_result())
         else:
             result['restart_required'] = True
         return result

@@ -221,6 +221,23 @@ aliases_in_step:
   type: list
   elements: str
   sample: [root]
+restarted:
+  description: Whether the web server was restarted and verified.
+  returned: when changed and not in check mode
+  type: bool
+  sample: true
+reloaded:
+  description:
+    - Whether the running web server was asked to reload its keystore and serves the new
+      certificate, without a restart (O(activation=reload) or O(activation=auto)).
+  returned: when changed and not in check mode
+  type: bool
+  sample: false
+restart_reason:
+  description: With O(activation=auto), why the change was restarted and not reloaded.
+  returned: when O(activation=auto) restarted the web server
+  type: str
+  sample: "Tomcat reads /opt/tomcat/conf/server.xml only when it starts"
 restart_required:
   description: Whether a change waits for a restart of the web server.
   returned: when state is selfsigned

@@ -87,6 +87,18 @@ restarted:
   returned: always
   type: bool
   sample: true
+reloaded:
+  description:
+    - Whether the running web server was asked to reload its keystore and serves the new
+      certificate, without a restart (O(activation=reload) or O(activation=auto)).
+  returned: always
+  type: bool
+  sample: false
+restart_reason:
+  description: With O(activation=auto), why the change was restarted and not reloaded.
+  returned: when O(activation=auto) restarted the web server
+  type: str
+  sample: "Tomcat reads /opt/tomcat/conf/server.xml only when it starts"
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -105,14 +117,16 @@ def run(module):
         changed = transaction.changed_files()
         if state == 'rolled_back':
             return dict(changed=bool(changed), restarted=bool(changed), committed_files=[], rolled_back_files=changed)
-        restarted = bool(changed) or state == 'restarted'
-        return dict(changed=restarted, restarted=restarted, committed_files=changed)
+        reloads = bool(changed) and state == 'committed' and \
+            transaction.activation_method(transaction.pending())[0] == 'reload'
+        restarted = (bool(changed) and not reloads) or state == 'restarted'
+        return dict(changed=restarted or reloads, restarted=restarted, reloaded=reloads, committed_files=changed)
     if state == 'rolled_back':
         restored = transaction.rollback(restart=True)
         return dict(changed=bool(restored), restarted=bool(restored), committed_files=[], rolled_back_files=restored)
     committed = transaction.restart_and_verify(always=state == 'restarted')
-    restarted = bool(committed) or state == 'restarted'
-    return dict(changed=restarted, restarted=restarted, committed_files=committed)
+    return dict(transaction.activation_result(), changed=bool(committed) or state == 'restarted',
+                committed_files=committed)
 
 
 def main():

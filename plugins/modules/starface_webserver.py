@@ -204,6 +204,18 @@ restarted:
   returned: when changed and not in check mode
   type: bool
   sample: true
+reloaded:
+  description:
+    - Whether the running web server was asked to reload its keystore and serves the new
+      certificate, without a restart (O(activation=reload) or O(activation=auto)).
+  returned: when changed and not in check mode
+  type: bool
+  sample: false
+restart_reason:
+  description: With O(activation=auto), why the change was restarted and not reloaded.
+  returned: when O(activation=auto) restarted the web server
+  type: str
+  sample: "Tomcat reads /opt/tomcat/conf/server.xml only when it starts"
 backup_files:
   description: The time-stamped copies made with O(backup=true).
   returned: when backup is true and files changed

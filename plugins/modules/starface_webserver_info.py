@@ -205,6 +205,39 @@ tomcat:
       description: The lowest port an unprivileged user may open on this box.
       type: int
   sample: {running: true, pid: 2140, user: tomcat, uid: 992, may_bind_low_ports: false, unprivileged_port_start: 1024}
+reload:
+  description:
+    - Whether this box can take a new certificate without a restart (O(activation=reload)),
+      and what that depends on, read from C(/proc), Tomcat's C(lib/catalina.jar) and the
+      Java runtime's C(release) file. Nothing is attached to the JVM to find out.
+  returned: always
+  type: dict
+  contains:
+    possible:
+      description: Whether a reload can be tried.
+      type: bool
+    why_not:
+      description: Why not, or null.
+      type: str
+    tomcat_version:
+      description: The running Tomcat's version, or null.
+      type: str
+    java_version:
+      description: The version of the Java runtime Tomcat runs on, or null.
+      type: str
+    java_home:
+      description: That runtime's folder, or null.
+      type: str
+    attach_disabled:
+      description: Whether Tomcat's JVM was started with C(-XX:+DisableAttachMechanism).
+      type: bool
+    reload_listener:
+      description:
+        - Whether C(server.xml) names Tomcat's C(TLSCertificateReloadListener) (Tomcat 9.0.81
+          and 10.1.14 on), which reloads certificates on its own schedule.
+      type: bool
+  sample: {possible: true, why_not: null, tomcat_version: 10.1.60.0, java_version: 17.0.15,
+           java_home: /usr/lib/jvm/java-17-openjdk-amd64, attach_disabled: false, reload_listener: false}
 web_root:
   description:
     - The folder Tomcat serves at C(/), read from C(server.xml). It is the C(docBase) of

@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,7 +31,7 @@ sys.path[:0] = [str(REPO / 'tests'), str(REPO / '.build' / 'collections')]
 
 # pylint: disable=wrong-import-position
 from hardening.boxstate import PortGrabbingRestart, RestartCounter  # noqa: E402
-from integration.clients import served_sha256  # noqa: E402
+from integration.clients import get, served_sha256  # noqa: E402
 from integration.openssl_ca import OpensslCa  # noqa: E402
 from integration.runner import ansible_env, box_args  # noqa: E402
 from lab.starface_lab import PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT, LabBox, LabError  # noqa: E402
@@ -262,6 +263,44 @@ def overhead(bench: Bench, ca: OpensslCa, runs: int, log: Path) -> dict:
                 restarts=sum(bench.restarts().values()) - sum(restarts.values()), pids_unchanged=bench.pids() == pids)
 
 
+class FleetRequests:
+    """HTTPS requests to the boxes in turn (a new connection each, one every interval s) while a rollout runs."""
+
+    def __init__(self, addresses: list, interval: float = 0.05):
+        self.addresses, self.interval = addresses, interval
+        self.ok = 0
+        self.failed = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+        return False
+
+    def _run(self):
+        number = 0
+        while not self._stop.is_set():
+            address = self.addresses[number % len(self.addresses)]
+            number += 1
+            try:
+                if get(address, 443, '/rest/login', tls=True)[0] == 200:
+                    self.ok += 1
+                else:
+                    self.failed.append(address)
+            except OSError:
+                self.failed.append(address)
+            self._stop.wait(self.interval)
+
+    def facts(self) -> dict:
+        return dict(requests=self.ok + len(self.failed), failed=len(self.failed),
+                    boxes_with_failures=len(set(self.failed)))
+
+
 def one_restart(box, runs: int = 3) -> float:
     """Median seconds of the box's own restart command (stop, start, wait until it serves)."""
     seconds = []
@@ -285,8 +324,11 @@ def fleet(bench: Bench, log: Path) -> dict:
     restarts = bench.restarts()
     serial = ['-e', 'starface_batch=%d' % BATCH]
     method = 'playbooks/rollout.yml (the role, source selfsigned, force_renewal)'
-    rollout = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial, '-e',
-                                 'starface_webserver_force_renewal=true'), log, peak_rss=True)
+    addresses = [box.address for box in bench.boxes]
+    with FleetRequests(addresses) as requests:
+        rollout = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial, '-e',
+                                     'starface_webserver_force_renewal=true'), log, peak_rss=True)
+    rollout_requests = requests.facts()
     if rollout['rc']:
         method = ('modules in a play (starface_csr selfsigned force, restart: false; starface_restart): the role '
                   'failed, see %s' % log)
@@ -308,11 +350,28 @@ def fleet(bench: Bench, log: Path) -> dict:
     ping_play.write_text(PING_PLAY.format(serial='  serial: [%d, %d]\n' % (FIRST_BATCH, BATCH)))
     ping = run_timed(playbook(inventory, ping_play), log, peak_rss=True)
     floor = batches(len(bench.boxes)) * restart_seconds
+    reload = reload_rollout(bench, inventory, serial, log)
     return dict(method=method, boxes=len(bench.boxes), batches=batches(len(bench.boxes)),
+                rollout_requests=rollout_requests, reload=reload,
                 restart_seconds=restart_seconds, floor=floor, rollout=rollout, rollout_rc=rollout['rc'],
                 restarts_per_box=sorted(set(changed.values())), new_certificates=new_certificates,
                 rerun=rerun, ping=ping, rerun_restarts=sum(bench.restarts().values()) - sum(restarts.values()),
                 rerun_pids_unchanged=bench.pids() == pids)
+
+
+def reload_rollout(bench: Bench, inventory: Path, serial: list, log: Path) -> dict:
+    """The same rollout with activation auto: each box reloads its keystore, with HTTPS requests running."""
+    before = dict((box.root.name, served_sha256(box.address, 443)) for box in bench.boxes)
+    restarts, pids = bench.restarts(), bench.pids()
+    with FleetRequests([box.address for box in bench.boxes]) as requests:
+        run = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial, '-e',
+                                 'starface_webserver_force_renewal=true', '-e', 'starface_webserver_activation=auto'),
+                        log, peak_rss=True)
+    return dict(run=run, rc=run['rc'], requests=requests.facts(),
+                restarts=sum(bench.restarts().values()) - sum(restarts.values()),
+                pids_unchanged=bench.pids() == pids,
+                new_certificates=sum(1 for box in bench.boxes
+                                     if served_sha256(box.address, 443) != before[box.root.name]))
 
 
 def scaling(bench: Bench, runs: int, log: Path) -> list:
@@ -444,12 +503,25 @@ def fleet_section(fleet_facts: dict, cpus) -> list:
              '%.2f' % (rollout['seconds'] / fleet_facts['floor']), mib(rollout['rss_kib'])),
             ('rerun, nothing to change', rerun['seconds'], 'ping play, same serial, %.1f s' % ping['seconds'],
              '%.2f' % (rerun['seconds'] / ping['seconds']), mib(rerun['rss_kib'])),
-            ('ping play', ping['seconds'], '', '', mib(ping['rss_kib']))]
+            ('ping play', ping['seconds'], '', '', mib(ping['rss_kib'])),
+            ('rollout with activation auto (reload)', fleet_facts['reload']['run']['seconds'],
+             'floor %.1f s' % fleet_facts['floor'],
+             '%.2f' % (fleet_facts['reload']['run']['seconds'] / fleet_facts['floor']),
+             mib(fleet_facts['reload']['run']['rss_kib']))]
     note = ('Rollout exit code %d; restarts per box during the rollout: %s; boxes serving a new certificate '
             'afterwards: %d of %d. The rerun restarted %d boxes (Tomcat PIDs unchanged: %s).'
             % (fleet_facts['rollout_rc'], ', '.join(str(count) for count in fleet_facts['restarts_per_box']),
                fleet_facts['new_certificates'], fleet_facts['boxes'], fleet_facts['rerun_restarts'],
                yes_no(fleet_facts['rerun_pids_unchanged'])))
+    reload, during = fleet_facts['reload'], fleet_facts['rollout_requests']
+    note += (' During the rollout, HTTPS requests to the boxes in turn (a new connection every 0.05 s) failed %d of '
+             '%d times, on %d boxes: a restarting box does not answer.' % (during['failed'], during['requests'],
+                                                                           during['boxes_with_failures']))
+    note += ('\n\nThe same rollout with `starface_webserver_activation: auto` (the running Tomcat reloads its '
+             'keystore): exit code %d, restarts %d, Tomcat PIDs unchanged: %s, boxes serving a new certificate '
+             'afterwards: %d of %d; HTTPS requests during it failed %d of %d times.'
+             % (reload['rc'], reload['restarts'], yes_no(reload['pids_unchanged']), reload['new_certificates'],
+                fleet_facts['boxes'], reload['requests']['failed'], reload['requests']['requests']))
     return (['## Fleet: a new certificate on %d boxes' % fleet_facts['boxes'], '', method, '',
              '| run | wall s | compared with | ratio | peak RSS of ansible-playbook |',
              '| --- | ---: | --- | ---: | ---: |'] + ['| %s | %.1f | %s | %s | %s |' % row for row in rows] +
@@ -524,6 +596,12 @@ def table(facts: dict) -> str:
     rows += [('fleet rollout, %d boxes, x floor' % fleet_facts['boxes'],
               '%.2fx (%.1f s, floor %.1f s)' % (rollout / fleet_facts['floor'], rollout, fleet_facts['floor'])),
              ('restarts per changed box', ', '.join(str(count) for count in fleet_facts['restarts_per_box'])),
+             ('failed HTTPS requests during the rollout', '%d of %d' % (fleet_facts['rollout_requests']['failed'],
+                                                                       fleet_facts['rollout_requests']['requests'])),
+             ('fleet rollout with reload (auto), x floor', '%.2fx (%.1f s), %d restarts, %d of %d requests failed' % (
+                 fleet_facts['reload']['run']['seconds'] / fleet_facts['floor'], fleet_facts['reload']['run']['seconds'],
+                 fleet_facts['reload']['restarts'], fleet_facts['reload']['requests']['failed'],
+                 fleet_facts['reload']['requests']['requests'])),
              ('fleet rerun, x ping play', '%.2fx (%.1f s)' % (rerun / fleet_facts['ping']['seconds'], rerun))]
     for row in facts['scaling']:
         figure = '%.2fx (%.1f s)' % (row['ratio'], row['role'])

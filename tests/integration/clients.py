@@ -12,6 +12,8 @@ import http.client
 import socket
 import ssl
 import subprocess
+import threading
+import time
 
 
 def tls_context() -> ssl.SSLContext:
@@ -66,3 +68,57 @@ def openssl_verify(address: str, port: int, server_name: str, root_file: str) ->
          '-CAfile', root_file, '-verify_return_error', '-showcerts'],
         input='', stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=30,
         check=False)
+
+
+class RequestLoop:
+    """HTTPS requests to address:port in a thread, a new connection every interval, until stopped: counts failures.
+
+    Used as a context manager around a change; ``max_seconds`` bounds the loop even if the test
+    never leaves the block. ``keep_alive`` also holds one connection open from the start and sends
+    a last request on it at the end: a reload must not drop open connections.
+    """
+
+    def __init__(self, address: str, port: int, path: str = '/rest/login', interval: float = 0.1,
+                 max_seconds: float = 180.0):
+        self.address, self.port, self.path = address, port, path
+        self.interval, self.max_seconds = interval, max_seconds
+        self.ok, self.failures = 0, []
+        self.keep_alive_status = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._connection = None
+
+    def __enter__(self):
+        self._connection = http.client.HTTPSConnection(self.address, self.port, timeout=5, context=tls_context())
+        self._connection.request('GET', self.path)
+        response = self._connection.getresponse()
+        response.read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+        try:
+            self._connection.request('GET', self.path)
+            response = self._connection.getresponse()
+            response.read()
+            self.keep_alive_status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            self.keep_alive_status = repr(exc)
+        finally:
+            self._connection.close()
+        return False
+
+    def _run(self):
+        deadline = time.monotonic() + self.max_seconds
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                status = get(self.address, self.port, self.path, tls=True)[0]
+                if status == 200:
+                    self.ok += 1
+                else:
+                    self.failures.append('HTTP %d' % status)
+            except (OSError, http.client.HTTPException) as exc:
+                self.failures.append(repr(exc))
+            self._stop.wait(self.interval)

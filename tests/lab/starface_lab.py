@@ -468,7 +468,7 @@ class LabBox:
     def create(self, address: str, http_port: int = 80, https_port: int = 443, server_name: str | None = None,
                sans=None, days: int = 365, style: str = 'current', force_https: bool = False,
                provisioning: bool = True, user: str | None = None, layout: str = 'direct',
-               python: str | None = None) -> dict:
+               python: str | None = None, java_options: str = '') -> dict:
         """Lay out a new box; returns its settings (lab.json).
 
         layout 'nat': like the audited STARFACE. The box gets its own network namespace linked
@@ -485,6 +485,8 @@ class LabBox:
                                 provisioning, nat)
         config['user'] = self._check_user(user)
         config['layout'] = layout
+        # Extra JVM options, e.g. -XX:+DisableAttachMechanism for a box that cannot reload its certificate.
+        config['java_options'] = java_options or ''
         if nat:
             config.update(netns=BOX_NETNS_PREFIX + hashlib.sha256(str(self.root).encode()).hexdigest()[:12],
                           http_connector_port=NAT_HTTP_CONNECTOR_PORT, https_connector_port=NAT_HTTPS_CONNECTOR_PORT,
@@ -742,7 +744,8 @@ class LabBox:
         self.pid_file.unlink(missing_ok=True)
         env = dict(os.environ, CATALINA_HOME=str(CATALINA_HOME), CATALINA_BASE=str(self.base),
                    CATALINA_PID=str(self.pid_file), CATALINA_OUT=str(self.catalina_out),
-                   CATALINA_TMPDIR=str(self.base / 'temp'), JAVA_OPTS=JAVA_OPTS, CATALINA_OPTS='')
+                   CATALINA_TMPDIR=str(self.base / 'temp'), CATALINA_OPTS='',
+                   JAVA_OPTS=' '.join(filter(None, [JAVA_OPTS, self.config().get('java_options')])))
         command = [str(CATALINA_HOME / 'bin' / 'catalina.sh'), 'start']
         user = self.config().get('user')
         if user:
@@ -984,6 +987,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='leave out the phone provisioning connectors 50080/50081')
     create.add_argument('--layout', choices=('direct', 'nat'), default='direct',
                         help='nat: as on the audited STARFACE, in its own network namespace (run inside netns-run)')
+    create.add_argument('--java-options', default='',
+                        help='more JVM options for Tomcat, e.g. -XX:+DisableAttachMechanism')
     create.add_argument('--python', help='NAT layout: the Python the box\'s interpreter wrapper runs (default: this one)')
     for name, text in (('start', 'start Tomcat and wait until it serves'), ('restart', 'stop, then start')):
         command = commands.add_parser(name, help=text)
@@ -1015,7 +1020,8 @@ def run_command(args: argparse.Namespace) -> int:
     box = LabBox(args.root)
     if args.command == 'create':
         config = box.create(args.address, args.http_port, args.https_port, args.server_name, args.san, args.days,
-                            args.style, args.force_https, args.provisioning, args.user, args.layout, args.python)
+                            args.style, args.force_https, args.provisioning, args.user, args.layout, args.python,
+                            args.java_options)
         print('created {0}: {1} on {2}, restart command {3}'.format(
             box.root, config['server_name'], config['address'], box.restart_command))
     elif args.command in ('start', 'restart'):
