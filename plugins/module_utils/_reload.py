@@ -219,8 +219,8 @@ class ReloadSupport:
         self.gid = None
         if self.process:
             self.java, self.java_home, self.release = find_java(self.process.executable)
-            home = _property(self.process.command, 'catalina.home') or _property(self.process.command,
-                                                                               'catalina.base') or tomcat_base
+            command = self.process.command
+            home = _property(command, 'catalina.home') or _property(command, 'catalina.base') or tomcat_base
             self.tomcat_version = tomcat_version(home)
             status = self.proc.read(str(self.process.pid), 'status') or ''
             match = re.search(r'^Gid:\s+\d+\s+(\d+)', status, re.M)

@@ -336,8 +336,8 @@ class WebServer:
                 result['restart_required'] = True
             return result
 
-        read_at_start = ([self.box.server_xml] if server_change else []) + [path or self.box.web_xml
-                                                                              for path, dummy in forced_files]
+        read_at_start = [self.box.server_xml] if server_change else []
+        read_at_start += [path or self.box.web_xml for path, dummy in forced_files]
         if read_at_start and self.box.activation == 'reload':
             raise StarfaceError('is reload, but this change is in %s, which Tomcat reads only when it starts: only a '
                                 'restart applies it. Use activation restart or auto. Nothing was changed.'

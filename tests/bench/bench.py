@@ -596,8 +596,8 @@ def table(facts: dict) -> str:
     rows += [('fleet rollout, %d boxes, x floor' % fleet_facts['boxes'],
               '%.2fx (%.1f s, floor %.1f s)' % (rollout / fleet_facts['floor'], rollout, fleet_facts['floor'])),
              ('restarts per changed box', ', '.join(str(count) for count in fleet_facts['restarts_per_box'])),
-             ('failed HTTPS requests during the rollout', '%d of %d' % (fleet_facts['rollout_requests']['failed'],
-                                                                       fleet_facts['rollout_requests']['requests'])),
+             ('failed HTTPS requests during the rollout',
+              '%d of %d' % (fleet_facts['rollout_requests']['failed'], fleet_facts['rollout_requests']['requests'])),
              ('fleet rollout with reload (auto), x floor', '%.2fx (%.1f s), %d restarts, %d of %d requests failed' % (
                  fleet_facts['reload']['run']['seconds'] / fleet_facts['floor'], fleet_facts['reload']['run']['seconds'],
                  fleet_facts['reload']['restarts'], fleet_facts['reload']['requests']['failed'],

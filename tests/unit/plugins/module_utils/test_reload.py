@@ -105,8 +105,8 @@ def test_without_a_running_tomcat_there_is_nothing_to_reload():
 
 def test_a_java_8_jre_inside_its_jdk_finds_the_jdk_release_file(tmp_path):
     home, binary = java_home(tmp_path, version='1.8.0_362', jre_inside=True)
-    assert _reload.find_java(str(binary) + ' (deleted)')[1:] == (str(home), dict(JAVA_VERSION='1.8.0_362',
-                                                                               MODULES=MODULES))
+    release = dict(JAVA_VERSION='1.8.0_362', MODULES=MODULES)
+    assert _reload.find_java(str(binary) + ' (deleted)')[1:] == (str(home), release)
 
 
 def test_the_reload_listener_in_server_xml_is_reported(tmp_path):
