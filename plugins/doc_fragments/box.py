@@ -86,9 +86,9 @@ options:
         tell, else by putting back what the run wrote.
       - V(auto) reloads when only the keystore changed and the box can reload, and restarts
         otherwise; the result's RV(ignore:restart_reason) then says why.
-      - A reload attaches to Tomcat's JVM as Tomcat's user with the JDK's attach API and starts
-        the JVM's local JMX agent, which accepts local clients only and stays until Tomcat
-        stops. It needs Tomcat 8.5.24 or later, a JVM without C(-XX:+DisableAttachMechanism)
+      - A reload attaches to Tomcat's JVM as Tomcat's user with the JDK's attach API, starts
+        the JVM's JMX agent for the call alone (on 127.0.0.1, with a one-time password) and
+        stops it again. It needs Tomcat 8.5.24 or later, a JVM without C(-XX:+DisableAttachMechanism)
         and a Java 11 or later runtime with the modules C(jdk.attach), C(jdk.compiler),
         C(java.management.rmi) and C(jdk.management.agent);
         M(telephony.starface.starface_webserver_info) reports whether the box offers it
@@ -98,9 +98,9 @@ options:
         the public HTTPS port. Otherwise the previous keystore is put back and reloaded (or,
         if that fails too, the web server is restarted with it), and the message quotes
         Tomcat's reason.
-      - The default stays V(restart), because a reload starts the JMX agent inside the PBX's JVM,
-        which an administrator should choose, and it has been tested on Debian's Tomcat 10.1
-        with Java 17, not on a STARFACE.
+      - The default stays V(restart), because a reload attaches to the PBX's JVM and runs a JMX
+        agent in it for a moment, which an administrator should choose, and it has been tested
+        on Debian's Tomcat 10.1 with Java 17, not on a STARFACE.
     type: str
     choices: [restart, reload, auto]
     default: restart

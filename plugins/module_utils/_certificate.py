@@ -263,7 +263,7 @@ class CertificateBase:
         if self.params['restart']:
             # Nothing to restart when this run only put back what a pending change had altered.
             self.transaction.restart_and_verify()
-            result.update(self.transaction.activation_result())
+            result.update(self.transaction.activation_result(self.module.warn))
         else:
             result['restart_required'] = True
 
@@ -271,7 +271,7 @@ class CertificateBase:
         """Restart and verify a change an earlier run left pending, when restarting is allowed."""
         if self.params['restart'] and not self.module.check_mode:
             if self.transaction.restart_and_verify():
-                result.update(changed=True, **self.transaction.activation_result())
+                result.update(changed=True, **self.transaction.activation_result(self.module.warn))
         elif self.transaction.changed_files():
             result['restart_required'] = True
 

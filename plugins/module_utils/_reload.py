@@ -17,6 +17,7 @@ from a folder that only Tomcat's user can read, and is removed afterwards.
 
 from __future__ import annotations
 
+import collections
 import os
 import pwd
 import re
@@ -29,9 +30,22 @@ from ansible_collections.telephony.starface.plugins.module_utils._ports import P
 
 CLIENT_CLASS = 'StarfaceTlsReload'
 CLIENT_SOURCE = r'''
+import com.sun.tools.attach.AttachOperationFailedException;
 import com.sun.tools.attach.VirtualMachine;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
@@ -42,48 +56,71 @@ import javax.management.remote.JMXServiceURL;
 /**
  * Ask a running Tomcat to reload the TLS configuration of some connectors (telephony.starface).
  *
- * Arguments: the JVM's PID, then connector ports. Prints one line per port: "reloaded PORT",
- * "missing PORT" (no connector there) or "failed PORT REASON"; "attach REASON" when the JVM
- * cannot be reached. Exit code 0 only when every port was reloaded.
+ * Arguments: the JVM's PID, a folder only this user can read, then connector ports. The JVM's
+ * JMX agent is started for this call alone, on 127.0.0.1, with a one-time password kept in that
+ * folder, and stopped again afterwards (where the JVM already runs an agent, its local connector
+ * is used and left as it was). Prints one line per port: "reloaded PORT", "missing PORT" (no
+ * connector there) or "failed PORT REASON"; "attach REASON" when the JVM cannot be asked, and
+ * "agent REASON" when the agent could not be stopped. Exit code 0 only when every port was reloaded.
  */
 public class StarfaceTlsReload {
+
+    private static final String USER = "starface";
 
     public static void main(String[] args) {
         int status = 0;
         VirtualMachine vm = null;
+        boolean started = false;
         try {
             vm = VirtualMachine.attach(args[0]);
-            String address = vm.startLocalManagementAgent();
-            try (JMXConnector connector = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
-                MBeanServerConnection server = connector.getMBeanServerConnection();
-                Set<ObjectName> handlers = server.queryNames(new ObjectName("*:type=ProtocolHandler,*"), null);
-                for (int i = 1; i < args.length; i++) {
-                    List<ObjectName> found = new ArrayList<>();
-                    for (ObjectName name : handlers) {
-                        if (args[i].equals(name.getKeyProperty("port"))) {
-                            found.add(name);
-                        }
-                    }
-                    if (found.isEmpty()) {
-                        System.out.println("missing " + args[i]);
-                        status = 3;
-                    }
-                    for (ObjectName name : found) {
-                        try {
-                            server.invoke(name, "reloadSslHostConfigs", new Object[0], new String[0]);
-                            System.out.println("reloaded " + args[i]);
-                        } catch (Exception e) {
-                            System.out.println("failed " + args[i] + " " + reason(e));
-                            status = 4;
-                        }
-                    }
+            Path folder = Paths.get(args[1]);
+            byte[] secret = new byte[24];
+            new SecureRandom().nextBytes(secret);
+            StringBuilder password = new StringBuilder();
+            for (byte b : secret) {
+                password.append(String.format("%02x", b));
+            }
+            Path passwords = ownerOnly(folder.resolve("jmxremote.password"), USER + " " + password + "\n");
+            Path access = ownerOnly(folder.resolve("jmxremote.access"), USER + " readwrite\n");
+            int port = freePort();
+            Properties agent = new Properties();
+            agent.setProperty("com.sun.management.jmxremote.host", "127.0.0.1");
+            agent.setProperty("com.sun.management.jmxremote.port", String.valueOf(port));
+            agent.setProperty("com.sun.management.jmxremote.rmi.port", String.valueOf(port));
+            agent.setProperty("com.sun.management.jmxremote.authenticate", "true");
+            agent.setProperty("com.sun.management.jmxremote.password.file", passwords.toString());
+            agent.setProperty("com.sun.management.jmxremote.access.file", access.toString());
+            agent.setProperty("com.sun.management.jmxremote.ssl", "false");
+            JMXServiceURL url;
+            Map<String, Object> environment = new HashMap<>();
+            try {
+                vm.startManagementAgent(agent);
+                started = true;
+                url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
+                environment.put(JMXConnector.CREDENTIALS, new String[] {USER, password.toString()});
+            } catch (AttachOperationFailedException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("already started")) {
+                    throw e;
                 }
+                url = new JMXServiceURL(vm.startLocalManagementAgent());
+            }
+            try (JMXConnector connector = JMXConnectorFactory.connect(url, environment)) {
+                status = reload(connector.getMBeanServerConnection(), args);
             }
         } catch (Exception e) {
             System.out.println("attach " + reason(e));
             status = 2;
         } finally {
             if (vm != null) {
+                if (started) {
+                    try {
+                        InputStream said = (InputStream) vm.getClass().getMethod("executeJCmd", String.class)
+                            .invoke(vm, "ManagementAgent.stop");
+                        said.close();
+                    } catch (Exception e) {
+                        System.out.println("agent " + reason(e));
+                    }
+                }
                 try {
                     vm.detach();
                 } catch (Exception e) {
@@ -93,6 +130,45 @@ public class StarfaceTlsReload {
         }
         System.out.flush();
         System.exit(status);
+    }
+
+    private static int reload(MBeanServerConnection server, String[] args) throws Exception {
+        int status = 0;
+        Set<ObjectName> handlers = server.queryNames(new ObjectName("*:type=ProtocolHandler,*"), null);
+        for (int i = 2; i < args.length; i++) {
+            List<ObjectName> found = new ArrayList<>();
+            for (ObjectName name : handlers) {
+                if (args[i].equals(name.getKeyProperty("port"))) {
+                    found.add(name);
+                }
+            }
+            if (found.isEmpty()) {
+                System.out.println("missing " + args[i]);
+                status = 3;
+            }
+            for (ObjectName name : found) {
+                try {
+                    server.invoke(name, "reloadSslHostConfigs", new Object[0], new String[0]);
+                    System.out.println("reloaded " + args[i]);
+                } catch (Exception e) {
+                    System.out.println("failed " + args[i] + " " + reason(e));
+                    status = 4;
+                }
+            }
+        }
+        return status;
+    }
+
+    private static Path ownerOnly(Path path, String text) throws Exception {
+        Files.write(path, text.getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        return path;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
     }
 
     /** The messages of an exception and of its causes, on one line. */
@@ -118,10 +194,14 @@ REQUIRED_MODULES = ('jdk.attach', 'jdk.compiler', 'java.management.rmi', 'jdk.ma
 RELOAD_SINCE = {8: (8, 5, 24), 9: (9, 0, 2)}
 LISTENER_CLASS = 'org.apache.catalina.security.TLSCertificateReloadListener'
 SERVER_INFO = 'org/apache/catalina/util/ServerInfo.properties'
-# Options for the client's short-lived JVM: small, fast to start, no perf data file left in /tmp.
-CLIENT_JVM_OPTIONS = ('-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Xshare:auto')
+# Options for the client's short-lived JVM: small, fast to start, no perf data file left in /tmp, and
+# the attach API's own class open to it (to stop the JMX agent again: ManagementAgent.stop).
+CLIENT_JVM_OPTIONS = ('-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Xshare:auto',
+                      '--add-exports', 'jdk.attach/sun.tools.attach=ALL-UNNAMED')
 CLIENT_TIMEOUT = 60
-LINE_RE = re.compile(r'^(reloaded|missing|failed|attach) ?(\S*) ?(.*)$')
+# What the reload client answered: why Tomcat could not be asked (or None), {port: reason}, notes.
+Answer = collections.namedtuple('Answer', 'unreachable failures notes')
+LINE_RE = re.compile(r'^(reloaded|missing|failed|attach|agent) ?(\S*) ?(.*)$')
 
 
 def version_tuple(text):
@@ -267,8 +347,9 @@ class ReloadSupport:
     def reload(self, ports, timeout=CLIENT_TIMEOUT):
         """Ask Tomcat to reload the TLS configuration of the connectors on ports.
 
-        Returns (None, {port: Tomcat's reason for each port that failed}) when the JVM could be
-        asked, else (why it could not, {}).
+        Returns an Answer: ``unreachable`` says why the JVM could not be asked (None when it
+        was), ``failures`` maps each port Tomcat did not reload to its reason, and ``notes`` says
+        what the client could not clean up (the JMX agent it started).
         """
         uid, gid = self.process.uid, self.gid
         folder = tempfile.mkdtemp(prefix='starface-tls-reload-')
@@ -283,7 +364,7 @@ class ReloadSupport:
             except KeyError:
                 home = '/'
             env = dict(PATH='/usr/bin:/bin', LANG='C', HOME=home)
-            argv = [self.java] + list(CLIENT_JVM_OPTIONS) + ['--source', '11', path, str(self.process.pid)]
+            argv = [self.java] + list(CLIENT_JVM_OPTIONS) + [path, str(self.process.pid), folder]
             rc, out, err = run_program(argv + [str(port) for port in ports], timeout, uid=uid, gid=gid, env=env)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -291,19 +372,23 @@ class ReloadSupport:
 
 
 def parse_client_output(rc, out, err, ports, timeout=CLIENT_TIMEOUT):
-    """Return (why the JVM could not be asked or None, {port: reason it failed}) from the client's output."""
+    """Return the Answer the client's output gives."""
     if rc is None:
-        return 'the reload client did not finish within %d s and was stopped' % timeout, {}
-    failures, reloaded = {}, set()
+        return Answer('the reload client did not finish within %d s and was stopped' % timeout, {}, [])
+    failures, reloaded, notes = {}, set(), []
     for line in out.splitlines():
         match = LINE_RE.match(line.strip())
         if not match:
             continue
         what, port, text = match.groups()
         if what == 'attach':
-            return ("the reload client could not reach Tomcat's JVM: %s" % ' '.join(part for part in (port, text)
-                                                                                    if part)), {}
-        if what == 'reloaded':
+            return Answer("the reload client could not reach Tomcat's JVM: %s"
+                          % ' '.join(part for part in (port, text) if part), {}, notes)
+        if what == 'agent':
+            notes.append("the JMX agent started in Tomcat's JVM for the reload could not be stopped (%s): it "
+                         "stays, on 127.0.0.1 with a password nobody knows, until Tomcat stops"
+                         % ' '.join(part for part in (port, text) if part))
+        elif what == 'reloaded':
             reloaded.add(port)
         elif what == 'missing':
             failures[int(port)] = 'Tomcat has no connector on port %s' % port
@@ -312,7 +397,7 @@ def parse_client_output(rc, out, err, ports, timeout=CLIENT_TIMEOUT):
     unanswered = [port for port in ports if str(port) not in reloaded and port not in failures]
     if unanswered:
         tail = (err or out).strip().splitlines()[-3:]
-        return ('the reload client ended (exit code %s) without an answer for port%s %s%s'
-                % (rc, 's' if len(unanswered) > 1 else '', ', '.join(str(port) for port in unanswered),
-                   (': %s' % ' '.join(tail)) if tail else '')), {}
-    return None, failures
+        return Answer('the reload client ended (exit code %s) without an answer for port%s %s%s'
+                      % (rc, 's' if len(unanswered) > 1 else '', ', '.join(str(port) for port in unanswered),
+                         (': %s' % ' '.join(tail)) if tail else ''), {}, notes)
+    return Answer(None, failures, notes)

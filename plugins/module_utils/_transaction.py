@@ -247,6 +247,10 @@ def expected_from_files(box, previous_settings=None):
     return box.probe_host(settings), expected
 
 
+class NotReloaded(Exception):
+    """The reload client could not ask Tomcat (attach or JMX failed): nothing was reloaded."""
+
+
 class Transaction:
     """Change the box's files so that a failed change never stays: stage, restart, verify, commit or roll back.
 
@@ -272,6 +276,8 @@ class Transaction:
         # How the last restart_and_verify applied the change: 'reload', 'restart' or None, and why not by reload.
         self.activated = None
         self.restart_reason = None
+        # What an activation could not clean up, for the module to warn about.
+        self.notes = []
 
     # The journal
 
@@ -673,15 +679,28 @@ class Transaction:
             if problems:
                 raise self.refuse(journal, 'The new keystore was not activated: %s.' % joined(problems))
         self.activated, self.restart_reason = method, why
-        dummy, problems, dummy = self.activate(method, expected_fn)
+        try:
+            dummy, problems, dummy = self.activate(method, expected_fn)
+        except NotReloaded as err:
+            if self.box.activation == 'reload':
+                raise self.refuse(journal, 'The new keystore was not activated: %s.' % err, field='activation')
+            # Nothing was reloaded: restart with the new files, as a box that cannot reload.
+            method = 'restart'
+            self.activated, self.restart_reason = method, 'the reload did not reach Tomcat: %s' % err
+            dummy, problems, dummy = self.restart_and_check(expected_fn)
         if problems:
             self.fail(journal, problems, expected_fn, method)
         self.commit(journal)
         self.undo = []
         return [entry['path'] for entry in journal['files']]
 
-    def activation_result(self):
-        """Return the result keys that say how the change was applied: restarted, reloaded, restart_reason."""
+    def activation_result(self, warn=None):
+        """Return the result keys that say how the change was applied: restarted, reloaded, restart_reason.
+
+        ``warn`` (a module's warn) gets what the activation could not clean up.
+        """
+        for note in self.notes if warn else []:
+            warn(note)
         result = dict(restarted=self.activated == 'restart', reloaded=self.activated == 'reload')
         if self.activated == 'restart' and self.restart_reason and self.box.activation != 'restart':
             result['restart_reason'] = self.restart_reason
@@ -777,7 +796,7 @@ class Transaction:
                 problems.append('%s holds a key that does not belong to its certificate' % where)
         return problems
 
-    def refuse(self, journal, msg):
+    def refuse(self, journal, msg, field='keystore_path'):
         """Put back every original the journal lists before anything was activated; return the error to raise."""
         try:
             self.restore(journal)
@@ -787,10 +806,13 @@ class Transaction:
         self.commit(journal)
         self.undo = []
         return StarfaceError('%s Nothing was reloaded or restarted; the previous files were put back.' % msg,
-                             field='keystore_path', details=dict(rolled_back=True))
+                             field=field, details=dict(rolled_back=True))
 
-    def reload_and_check(self, expected_fn, serving_is_enough=False):
-        """Ask Tomcat to reload the changed keystores, then wait for the box; return (expected, problems, None)."""
+    def reload_and_check(self, expected_fn):
+        """Ask Tomcat to reload the changed keystores, then wait for the box; return (expected, problems, None).
+
+        Raises NotReloaded when Tomcat could not be asked at all (nothing was reloaded).
+        """
         try:
             host, expected = expected_fn()
         except StarfaceError as err:
@@ -799,12 +821,13 @@ class Transaction:
         ports = sorted(set(connector['port'] for connector in self.reload_ports(journal)))
         deadline = self.clock() + self.box.restart_timeout
         if ports:
-            unreachable, failures = self.reload_support().reload(ports, max(deadline - self.clock(), 1))
-            if unreachable:
-                return expected, [unreachable], None
-            if failures:
-                return expected, ['Tomcat did not take the keystore on port %d: "%s"' % (port, failures[port])
-                                  for port in sorted(failures)], None
+            answer = self.reload_support().reload(ports, max(deadline - self.clock(), 1))
+            self.notes.extend(answer.notes)
+            if answer.unreachable:
+                raise NotReloaded(answer.unreachable)
+            if answer.failures:
+                return expected, ['Tomcat did not take the keystore on port %d: "%s"' % (port, answer.failures[port])
+                                  for port in sorted(answer.failures)], None
         return expected, self.wait(host, expected, max(deadline - self.clock(), 0)), None
 
     def activate(self, method, expected_fn, serving_is_enough=False):
@@ -812,6 +835,7 @@ class Transaction:
         if method == 'reload':
             return self.reload_and_check(expected_fn)
         return self.restart_and_check(expected_fn, serving_is_enough)
+
 
     def restart_unchanged(self, expected_fn):
         """Restart with nothing pending and verify the box serves its configuration; raise StarfaceError if not."""
@@ -839,7 +863,10 @@ class Transaction:
             raise StarfaceError('%s ROLLBACK FAILED: the previous configuration could not be restored (%s). The web '
                                 'server may be down: restore the originals by hand from %s (listed in %s). %s'
                                 % (msg, reason(exc), self.box.state_dir, self.journal_path, kept), details=details)
-        old_expected, old_problems, failed_restart = self.activate(method, expected_fn, serving_is_enough=True)
+        try:
+            old_expected, old_problems, failed_restart = self.activate(method, expected_fn, serving_is_enough=True)
+        except NotReloaded as err:
+            old_problems = [str(err)]
         if old_problems and method == 'reload':
             details['reload_problems'] = old_problems
             done = 'restarted, as reloading it failed too (%s)' % joined(old_problems)

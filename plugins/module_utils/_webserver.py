@@ -329,7 +329,7 @@ class WebServer:
         if not server_change and not forced_files and not rules:
             if self.params['restart'] and not self.module.check_mode:
                 if self.transaction.restart_and_verify():
-                    result.update(self.transaction.activation_result(), changed=True,
+                    result.update(self.transaction.activation_result(self.module.warn), changed=True,
                                   msg='finished a change an earlier run left pending: %s and verified'
                                   % ('reloaded' if self.transaction.activated == 'reload' else 'restarted'))
             elif self.transaction.changed_files():
@@ -377,7 +377,7 @@ class WebServer:
         elif self.params['restart']:
             # Nothing to restart when this run only put back what a pending change had altered.
             self.transaction.restart_and_verify()
-            result.update(self.transaction.activation_result())
+            result.update(self.transaction.activation_result(self.module.warn))
         else:
             result['restart_required'] = True
         return result

@@ -125,7 +125,7 @@ def run(module):
         restored = transaction.rollback(restart=True)
         return dict(changed=bool(restored), restarted=bool(restored), committed_files=[], rolled_back_files=restored)
     committed = transaction.restart_and_verify(always=state == 'restarted')
-    return dict(transaction.activation_result(), changed=bool(committed) or state == 'restarted',
+    return dict(transaction.activation_result(module.warn), changed=bool(committed) or state == 'restarted',
                 committed_files=committed)
 
 

@@ -39,6 +39,26 @@ def reloading(box, **options):
     return dict(box_args(box), activation='reload', **options)
 
 
+def listening_ports(pid):
+    """The TCP ports a process listens on, read from its own /proc (its network namespace)."""
+    inodes = set()
+    for name in os.listdir('/proc/%d/fd' % pid):
+        try:
+            link = os.readlink('/proc/%d/fd/%s' % (pid, name))
+        except OSError:
+            continue
+        if link.startswith('socket:['):
+            inodes.add(link[8:-1])
+    ports = set()
+    for table in ('tcp', 'tcp6'):
+        with open('/proc/%d/net/%s' % (pid, table)) as handle:
+            for line in handle.read().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == '0A' and fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(':', 1)[1], 16))
+    return ports
+
+
 def assert_reloaded(run, box, pid, fingerprint):
     assert run.changed and not run.failed, run.output
     assert run.result['reloaded'] is True and run.result['restarted'] is False, run.output
@@ -48,6 +68,7 @@ def assert_reloaded(run, box, pid, fingerprint):
 
 def test_renewal_csr_answer_and_import_are_served_without_restart(box, ca):
     pid = box.pid()
+    ports = listening_ports(pid)
     info = run_module('starface_webserver_info', box_args(box))
     assert info.result['reload']['possible'] is True, info.output
     with RequestLoop(box.address, 443) as loop:
@@ -72,6 +93,8 @@ def test_renewal_csr_answer_and_import_are_served_without_restart(box, ca):
     assert served_sha256(box.address, 50081) == pem_sha256(resigned)
     info = run_module('starface_webserver_info', box_args(box))
     assert info.result['restart_required'] is False and info.result['drift'] is False, info.output
+    # The JMX agent each reload started in Tomcat's JVM was stopped again: no new port stays open.
+    assert listening_ports(pid) == ports
 
 
 def test_corrupt_keystore_is_refused_before_activation(box):

@@ -115,18 +115,21 @@ def test_the_reload_listener_in_server_xml_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize('rc, out, err, ports, answer', [
-    (0, 'reloaded 8181\nreloaded 50081\n', '', [8181, 50081], (None, {})),
+    (0, 'reloaded 8181\nreloaded 50081\n', '', [8181, 50081], (None, {}, [])),
     (4, 'reloaded 8181\nfailed 50081 java.lang.IllegalArgumentException: Error creating SSLContext <- '
         'java.io.IOException: Invalid keystore format\n', '', [8181, 50081],
      (None, {50081: 'java.lang.IllegalArgumentException: Error creating SSLContext <- java.io.IOException: '
-                    'Invalid keystore format'})),
-    (3, 'missing 8443\n', '', [8443], (None, {8443: 'Tomcat has no connector on port 8443'})),
+                    'Invalid keystore format'}, [])),
+    (3, 'missing 8443\n', '', [8443], (None, {8443: 'Tomcat has no connector on port 8443'}, [])),
     (2, 'attach com.sun.tools.attach.AttachNotSupportedException: Unable to open socket file\n', '', [8181],
      ("the reload client could not reach Tomcat's JVM: com.sun.tools.attach.AttachNotSupportedException: Unable to "
-      "open socket file", {})),
+      "open socket file", {}, [])),
     (1, '', 'error: compilation failed\n', [8181],
-     ('the reload client ended (exit code 1) without an answer for port 8181: error: compilation failed', {})),
-    (None, '', '', [8181], ('the reload client did not finish within 60 s and was stopped', {})),
+     ('the reload client ended (exit code 1) without an answer for port 8181: error: compilation failed', {}, [])),
+    (None, '', '', [8181], ('the reload client did not finish within 60 s and was stopped', {}, [])),
+    (0, 'reloaded 8181\nagent java.io.IOException: closed\n', '', [8181],
+     (None, {}, ["the JMX agent started in Tomcat's JVM for the reload could not be stopped (java.io.IOException: "
+                 "closed): it stays, on 127.0.0.1 with a password nobody knows, until Tomcat stops"])),
 ])
 def test_the_clients_answers(rc, out, err, ports, answer):
     assert _reload.parse_client_output(rc, out, err, ports) == answer
@@ -189,7 +192,7 @@ class FakeSupport:
 
     def reload(self, ports, timeout):
         self.calls.append(list(ports))
-        return self.answers.pop(0) if self.answers else (None, {})
+        return _reload.Answer(*self.answers.pop(0)) if self.answers else _reload.Answer(None, {}, [])
 
 
 @pytest.fixture(name='box')
@@ -284,7 +287,7 @@ def test_a_keystore_tomcat_could_not_read_is_refused_before_activation(box, keys
 
 def test_a_failed_reload_puts_the_old_keystore_back_and_reloads_it(box, keystores):
     reason = 'java.lang.IllegalArgumentException: Error creating SSLContext'
-    support, restarts = FakeSupport(answers=[(None, {8181: reason}), (None, {})]), []
+    support, restarts = FakeSupport(answers=[(None, {8181: reason}, []), (None, {}, [])]), []
     made = transaction(box, 'reload', support, restarts)
     made.stage(str(box / 'ssl' / 'tomcat.keystore'), keystores[1])
     with pytest.raises(StarfaceError) as caught:
@@ -299,7 +302,7 @@ def test_a_failed_reload_puts_the_old_keystore_back_and_reloads_it(box, keystore
 
 
 def test_when_reloading_the_old_keystore_fails_too_the_web_server_is_restarted(box, keystores):
-    support, restarts = FakeSupport(answers=[(None, {8181: 'first'}), ("cannot reach Tomcat's JVM", {})]), []
+    support, restarts = FakeSupport(answers=[(None, {8181: 'first'}, []), ("cannot reach Tomcat's JVM", {}, [])]), []
     made = transaction(box, 'reload', support, restarts)
     made.stage(str(box / 'ssl' / 'tomcat.keystore'), keystores[1])
     with pytest.raises(StarfaceError) as caught:
@@ -307,3 +310,39 @@ def test_when_reloading_the_old_keystore_fails_too_the_web_server_is_restarted(b
     assert "the web server restarted, as reloading it failed too (cannot reach Tomcat's JVM)" in caught.value.msg
     assert restarts == ['restart-tomcat']
     assert os.path.exists(made.journal_path) is False
+
+
+def test_a_reload_that_cannot_reach_tomcat_restarts_with_auto_and_says_why(box, keystores):
+    support, restarts = FakeSupport(answers=[("cannot reach Tomcat's JVM", {}, [])]), []
+    made = transaction(box, 'auto', support, restarts)
+    made.stage(str(box / 'ssl' / 'tomcat.keystore'), keystores[1])
+    made.restart_and_verify()
+    assert restarts == ['restart-tomcat']
+    assert made.activation_result() == dict(restarted=True, reloaded=False, restart_reason="the reload did not reach "
+                                            "Tomcat: cannot reach Tomcat's JVM")
+    with open(str(box / 'ssl' / 'tomcat.keystore'), 'rb') as handle:
+        assert handle.read() == keystores[1]
+
+
+def test_a_reload_that_cannot_reach_tomcat_is_refused_with_reload_and_the_files_put_back(box, keystores):
+    support, restarts = FakeSupport(answers=[("cannot reach Tomcat's JVM", {}, [])]), []
+    made = transaction(box, 'reload', support, restarts)
+    made.stage(str(box / 'ssl' / 'tomcat.keystore'), keystores[1])
+    with pytest.raises(StarfaceError) as caught:
+        made.restart_and_verify()
+    assert str(caught.value) == ("activation: The new keystore was not activated: cannot reach Tomcat's JVM. Nothing "
+                                 "was reloaded or restarted; the previous files were put back.")
+    assert restarts == []
+    with open(str(box / 'ssl' / 'tomcat.keystore'), 'rb') as handle:
+        assert handle.read() == keystores[0]
+    assert made.pending() is None
+
+
+def test_what_the_client_could_not_clean_up_is_warned_about(box, keystores):
+    support = FakeSupport(answers=[(None, {}, ['the JMX agent ... stays'])])
+    made = transaction(box, 'reload', support)
+    made.stage(str(box / 'ssl' / 'tomcat.keystore'), keystores[1])
+    made.restart_and_verify()
+    warnings = []
+    assert made.activation_result(warnings.append)['reloaded'] is True
+    assert warnings == ['the JMX agent ... stays']
