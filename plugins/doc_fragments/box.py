@@ -81,9 +81,9 @@ options:
       - V(reload) asks the running Tomcat to read its keystore again (the connectors' JMX
         operation C(reloadSslHostConfigs)), and a new certificate is served within seconds, with
         no restart and no dropped connection. Only a change of the keystore (and of the key PEM
-        file) can be applied this way; a change of server.xml, web.xml, the rewrite rules or the
-        NAT rules is refused with this value, before anything is written where the module can
-        tell, else by putting back what the run wrote.
+        file) can be applied this way; a change of server.xml, web.xml or the rewrite rules is
+        refused with this value, before anything is written where the module can tell, else by
+        putting back what the run wrote. A change of NAT rules alone needs neither.
       - V(auto) reloads when only the keystore changed and the box can reload, and restarts
         otherwise; the result's RV(ignore:restart_reason) then says why.
       - A reload attaches to Tomcat's JVM as Tomcat's user with the JDK's attach API, starts
@@ -95,7 +95,7 @@ options:
         (RV(ignore:reload)).
       - Before a reload the new keystore is read as Tomcat will read it (format, password,
         alias, key matching its certificate), and after it the new certificate must be served on
-        the public HTTPS port. Otherwise the previous keystore is put back and reloaded (or,
+        the web UI's HTTPS connector. Otherwise the previous keystore is put back and reloaded (or,
         if that fails too, the web server is restarted with it), and the message quotes
         Tomcat's reason.
       - The default stays V(restart), because a reload attaches to the PBX's JVM and runs a JMX

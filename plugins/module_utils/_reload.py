@@ -374,19 +374,24 @@ class ReloadSupport:
 def parse_client_output(rc, out, err, ports, timeout=CLIENT_TIMEOUT):
     """Return the Answer the client's output gives."""
     if rc is None:
-        return Answer('the reload client did not finish within %d s and was stopped' % timeout, {}, [])
+        # Tomcat may have been asked already: count every port as failed, so the old keystore is reloaded.
+        return Answer(None, dict((port, 'the reload client did not finish within %d s and was stopped' % timeout)
+                                 for port in ports), [])
     failures, reloaded, notes = {}, set(), []
     for line in out.splitlines():
         match = LINE_RE.match(line.strip())
         if not match:
             continue
         what, port, text = match.groups()
-        if what == 'attach':
+        if what == 'attach' and not (reloaded or failures):
             return Answer("the reload client could not reach Tomcat's JVM: %s"
                           % ' '.join(part for part in (port, text) if part), {}, notes)
         if what == 'agent':
             notes.append("the JMX agent started in Tomcat's JVM for the reload could not be stopped (%s): it "
                          "stays, on 127.0.0.1 with a password nobody knows, until Tomcat stops"
+                         % ' '.join(part for part in (port, text) if part))
+        elif what == 'attach':
+            notes.append("the reload client failed after Tomcat had been asked (%s)"
                          % ' '.join(part for part in (port, text) if part))
         elif what == 'reloaded':
             reloaded.add(port)
@@ -395,6 +400,12 @@ def parse_client_output(rc, out, err, ports, timeout=CLIENT_TIMEOUT):
         else:
             failures[int(port)] = text
     unanswered = [port for port in ports if str(port) not in reloaded and port not in failures]
+    if unanswered and (reloaded or failures):
+        # Tomcat was asked for some ports: what it did not answer for counts as failed, so the old keystore is
+        # put back and reloaded on every port.
+        for port in unanswered:
+            failures[port] = 'no answer from the reload client (exit code %s)' % rc
+        return Answer(None, failures, notes)
     if unanswered:
         tail = (err or out).strip().splitlines()[-3:]
         return Answer('the reload client ended (exit code %s) without an answer for port%s %s%s'

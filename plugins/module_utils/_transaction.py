@@ -664,6 +664,7 @@ class Transaction:
         """
         journal = self.settle()
         expected_fn = expected_fn or self.default_expected
+        self.activated, self.restart_reason, self.notes = None, None, []
         if journal is None:
             if always:
                 self.restart_unchanged(expected_fn)

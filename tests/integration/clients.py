@@ -75,11 +75,13 @@ class RequestLoop:
 
     Used as a context manager around a change; ``max_seconds`` bounds the loop even if the test
     never leaves the block. ``keep_alive`` also holds one connection open from the start and sends
-    a last request on it at the end: a reload must not drop open connections.
+    a request on it every second (so that Tomcat's keep-alive timeout never closes it; at most
+    ``max_seconds`` of them, below Tomcat's maxKeepAliveRequests of 100): a reload must not drop
+    open connections.
     """
 
     def __init__(self, address: str, port: int, path: str = '/rest/login', interval: float = 0.1,
-                 max_seconds: float = 180.0):
+                 max_seconds: float = 90.0):
         self.address, self.port, self.path = address, port, path
         self.interval, self.max_seconds = interval, max_seconds
         self.ok, self.failures = 0, []
@@ -99,6 +101,14 @@ class RequestLoop:
     def __exit__(self, *exc_info):
         self._stop.set()
         self._thread.join()
+        self._keep_alive()
+        self._connection.close()
+        return False
+
+    def _keep_alive(self):
+        """One request on the connection held open since the start; its status is kept."""
+        if not isinstance(self.keep_alive_status, (int, type(None))):
+            return  # it failed once: keep that failure
         try:
             self._connection.request('GET', self.path)
             response = self._connection.getresponse()
@@ -106,13 +116,14 @@ class RequestLoop:
             self.keep_alive_status = response.status
         except (OSError, http.client.HTTPException) as exc:
             self.keep_alive_status = repr(exc)
-        finally:
-            self._connection.close()
-        return False
 
     def _run(self):
         deadline = time.monotonic() + self.max_seconds
+        kept = time.monotonic()
         while not self._stop.is_set() and time.monotonic() < deadline:
+            if time.monotonic() - kept >= 1.0:
+                kept = time.monotonic()
+                self._keep_alive()
             try:
                 status = get(self.address, self.port, self.path, tls=True)[0]
                 if status == 200:

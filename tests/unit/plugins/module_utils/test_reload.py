@@ -126,7 +126,11 @@ def test_the_reload_listener_in_server_xml_is_reported(tmp_path):
       "open socket file", {}, [])),
     (1, '', 'error: compilation failed\n', [8181],
      ('the reload client ended (exit code 1) without an answer for port 8181: error: compilation failed', {}, [])),
-    (None, '', '', [8181], ('the reload client did not finish within 60 s and was stopped', {}, [])),
+    (None, '', '', [8181], (None, {8181: 'the reload client did not finish within 60 s and was stopped'}, [])),
+    # Tomcat was asked for one port before the client failed: the other counts as failed, not as "not asked".
+    (2, 'reloaded 8181\nattach java.io.IOException: connection closed\n', '', [8181, 50081],
+     (None, {50081: 'no answer from the reload client (exit code 2)'},
+      ['the reload client failed after Tomcat had been asked (java.io.IOException: connection closed)'])),
     (0, 'reloaded 8181\nagent java.io.IOException: closed\n', '', [8181],
      (None, {}, ["the JMX agent started in Tomcat's JVM for the reload could not be stopped (java.io.IOException: "
                  "closed): it stays, on 127.0.0.1 with a password nobody knows, until Tomcat stops"])),
