@@ -837,7 +837,6 @@ class Transaction:
             return self.reload_and_check(expected_fn)
         return self.restart_and_check(expected_fn, serving_is_enough)
 
-
     def restart_unchanged(self, expected_fn):
         """Restart with nothing pending and verify the box serves its configuration; raise StarfaceError if not."""
         dummy, problems, dummy = self.restart_and_check(expected_fn)
