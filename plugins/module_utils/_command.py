@@ -38,6 +38,19 @@ def _end_group(process):
     process.wait()
 
 
+def _run(args, timeout, **options):
+    """Start args in a new session with its output in temporary files; return (rc or None, stdout, stderr)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
+                                   **options)
+        try:
+            rc = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _end_group(process)
+            rc = None
+        return rc, _read(out), _read(err)
+
+
 def run_with_deadline(command, timeout):
     """Run a shell command; return (rc, stdout, stderr), rc None when it ran past timeout seconds.
 
@@ -46,15 +59,7 @@ def run_with_deadline(command, timeout):
     output goes to unnamed temporary files, not pipes: a restart command that leaves a daemon
     running with its output attached (``catalina.sh start``) is done when the shell exits.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, shell=True, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   start_new_session=True)
-        try:
-            rc = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _end_group(process)
-            rc = None
-        return rc, _read(out), _read(err)
+    return _run(command, timeout, shell=True)
 
 
 def _as_user(uid, gid):
@@ -72,12 +77,4 @@ def run_program(argv, timeout, uid=None, gid=None, env=None, cwd='/'):
     rc is None when it ran past timeout seconds; its whole process group has then been ended.
     """
     preexec = _as_user(uid, gid) if uid is not None and uid != os.geteuid() else None
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd,
-                                   preexec_fn=preexec, start_new_session=True)
-        try:
-            rc = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _end_group(process)
-            rc = None
-        return rc, _read(out), _read(err)
+    return _run(argv, timeout, env=env, cwd=cwd, preexec_fn=preexec)
