@@ -175,8 +175,8 @@ restart_required:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.telephony.starface.plugins.module_utils._certificate import Import, certificate_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.certificate import Import, certificate_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runner import run_reconciler
 
 
 def main():

@@ -247,9 +247,9 @@ restart_required:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.telephony.starface.plugins.module_utils._certificate import (
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.certificate import (
     Request, SelfSigned, certificate_argument_spec)
-from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runner import run_reconciler
 
 
 def main():

@@ -103,9 +103,9 @@ restart_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runner import run_reconciler
 
 
 def run(module):

@@ -226,8 +226,8 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
-from ansible_collections.telephony.starface.plugins.module_utils._webserver import WebServer, webserver_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runner import run_reconciler
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.webserver import WebServer, webserver_argument_spec
 
 
 def main():

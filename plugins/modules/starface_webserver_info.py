@@ -256,9 +256,9 @@ pending_request:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.telephony.starface.plugins.module_utils._box import box_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._info import read_info
-from ansible_collections.telephony.starface.plugins.module_utils._runner import run_reconciler
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.info import read_info
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runner import run_reconciler
 
 
 def main():

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.telephony.starface.plugins.module_utils._chain import Chain, build_chain
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.chain import Chain, build_chain
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.x509 import fingerprint, load_certificates
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._x509 import fingerprint, load_certificates
 from ansible_collections.telephony.starface.tests.unit.plugins.module_utils import certfactory
 from ansible_collections.telephony.starface.tests.unit.plugins.module_utils.certfactory import (
     DAY, NOW, Issued, cross_sign, ec_key, issue, rsa_key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.telephony.starface.plugins.module_utils._command import run_with_deadline
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.command import run_with_deadline
 
 
 def alive(pid):

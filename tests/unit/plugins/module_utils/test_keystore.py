@@ -22,8 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._keystore import (
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.keystore import (
     FORMATS,
     KeyEntry,
     detect_format,
@@ -33,6 +32,7 @@ from ansible_collections.telephony.starface.plugins.module_utils._keystore impor
     load_key_entry,
     replace_key_entry,
 )
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 PASSWORDS = {
     'default': 'changeit',
@@ -444,7 +444,7 @@ def test_keytool_reads_written_jks_with_separate_key_password(tmp_path):
 
 def _jks_entry_blobs(data, password):
     """Return {alias: the entry's bytes} of a JKS keystore, as written."""
-    from ansible_collections.telephony.starface.plugins.module_utils import _keystore
+    from ansible_collections.telephony.starface.plugins.module_utils._crypto import keystore as _keystore
     return dict((entry.alias, entry.raw) for entry in _keystore._parse_jks(data, password))
 
 

@@ -14,14 +14,14 @@ import textwrap
 
 import pytest
 
+from ansible_collections.telephony.starface.plugins.module_utils._change.lock import BoxLock
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._lock import BoxLock
 
 NOW = datetime.datetime(2026, 12, 2, 8, 0, 0, tzinfo=datetime.timezone.utc)
 
 HOLD = textwrap.dedent('''
     import sys, time
-    from ansible_collections.telephony.starface.plugins.module_utils._lock import BoxLock
+    from ansible_collections.telephony.starface.plugins.module_utils._change.lock import BoxLock
     lock = BoxLock(sys.argv[1], 5, 'starface_webserver')
     lock.acquire()
     print('held', flush=True)

@@ -11,8 +11,8 @@ import base64
 
 import pytest
 
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import normalize_text, split_pem, to_pem
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._pem import normalize_text, split_pem, to_pem
 from ansible_collections.telephony.starface.tests.unit.plugins.module_utils import certfactory
 
 FIELD = 'certificate'

@@ -10,9 +10,9 @@ import socket
 
 import pytest
 
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.ports import PortCheck, ProcView, hex_address, tomcat_facts
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck, ProcView, hex_address, tomcat_facts
-from ansible_collections.telephony.starface.plugins.module_utils._webserver import new_ports
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.webserver import new_ports
 
 HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n'
 BASE = '/opt/tomcat'

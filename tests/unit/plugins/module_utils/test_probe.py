@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.telephony.starface.plugins.module_utils import _probe
+from ansible_collections.telephony.starface.plugins.module_utils._appliance import probe as _probe
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 

@@ -14,11 +14,12 @@ import zipfile
 
 import pytest
 
-from ansible_collections.telephony.starface.plugins.module_utils import _keystore, _reload
-from ansible_collections.telephony.starface.plugins.module_utils._box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance import reload as _reload
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.ports import Process
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._crypto import keystore as _keystore
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._ports import Process
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 from ansible_collections.telephony.starface.tests.unit.plugins.module_utils.certfactory import issue, rsa_key
 
 MODULES = 'java.base java.management java.management.rmi jdk.attach jdk.compiler jdk.management.agent'

@@ -16,10 +16,10 @@ import re
 
 import pytest
 
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._rewrite import (
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.rewrite import (
     ForcedHttps, RewriteConfig, check_exempt_paths, rules)
-from ansible_collections.telephony.starface.plugins.module_utils._tomcat import REWRITE_VALVE, ServerXml, WebXml
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import REWRITE_VALVE, ServerXml, WebXml
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'tomcat')
 SERVER_FIXTURES = ['tomcat10-server.xml', 'legacy-server.xml', 'starface-server.xml', 'quirky-server.xml']

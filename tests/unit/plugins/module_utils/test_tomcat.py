@@ -14,10 +14,10 @@ from xml.etree import ElementTree
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._tomcat import (
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import (
     ServerXml, WebXml, _comment_out, _uncomment,
 )
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'tomcat')
 MARKER = '<!-- telephony.starface disabled: '

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.telephony.starface.plugins.module_utils._tomcat_log import TomcatLog, startup_failure
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat_log import TomcatLog, startup_failure
 
 # Records as Debian's Tomcat 10.1.60 on OpenJDK 17 wrote them in a lab box's catalina.out.
 RECORD_STARTS = dict(

@@ -22,11 +22,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.telephony.starface.plugins.module_utils import _transaction
-from ansible_collections.telephony.starface.plugins.module_utils._box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.probe import sha256_fingerprint
+from ansible_collections.telephony.starface.plugins.module_utils._change import transaction as _transaction
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._probe import sha256_fingerprint
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
 
 
 NOW = datetime.datetime(2026, 11, 28, 10, 15, 0, tzinfo=datetime.timezone.utc)
@@ -501,7 +501,7 @@ def make_leaf_der():
 
 @pytest.fixture(name='fake_layers')
 def fake_layers_fixture(monkeypatch):
-    """Replace _tomcat and _keystore by fakes reading 'key=value' lines; return the leaf DER the keystore holds."""
+    """Replace _appliance.tomcat and _crypto.keystore by fakes reading 'key=value' lines; return the leaf DER the keystore holds."""
     der = make_leaf_der()
     package = 'ansible_collections.telephony.starface.plugins.module_utils.'
 
@@ -512,19 +512,19 @@ def fake_layers_fixture(monkeypatch):
             settings[key] = {'true': True, 'false': False}.get(value, int(value) if value.isdigit() else value)
         return settings
 
-    tomcat = types.ModuleType(package + '_tomcat')
+    tomcat = types.ModuleType(package + '_appliance.tomcat')
     tomcat.ServerXml = lambda text: types.SimpleNamespace(settings=lambda: parse(text), host_config_dir=lambda: None,
                                                           rewrite_valve=lambda: None)
     tomcat.WebXml = lambda text: types.SimpleNamespace(force_https=lambda: 'forced' in text)
-    keystore = types.ModuleType(package + '_keystore')
+    keystore = types.ModuleType(package + '_crypto.keystore')
 
     def load_chain(data, password, alias):
         assert (data, password, alias) == (b'old keystore', 'changeit', 'tomcat')
         return [x509.load_der_x509_certificate(der)]
 
     keystore.load_chain = load_chain
-    monkeypatch.setitem(sys.modules, package + '_tomcat', tomcat)
-    monkeypatch.setitem(sys.modules, package + '_keystore', keystore)
+    monkeypatch.setitem(sys.modules, package + '_appliance.tomcat', tomcat)
+    monkeypatch.setitem(sys.modules, package + '_crypto.keystore', keystore)
     return der
 
 
@@ -716,7 +716,7 @@ def nat_box_fixture(box):
 
 
 def test_failed_restart_puts_the_live_rule_back_with_the_files(nat_box):
-    from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+    from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import NatRules
 
     runner = ChainRunner([HTTP_RULE])
     transaction, dummy, verifier = make(nat_box, runner)
@@ -731,7 +731,7 @@ def test_failed_restart_puts_the_live_rule_back_with_the_files(nat_box):
 
 
 def test_rules_only_change_commits_without_a_restart(nat_box):
-    from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+    from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import NatRules
 
     runner = ChainRunner([HTTP_RULE])
     transaction, dummy, verifier = make(nat_box, runner)
@@ -742,7 +742,7 @@ def test_rules_only_change_commits_without_a_restart(nat_box):
 
 
 def test_rules_only_change_that_does_not_take_is_put_back(nat_box):
-    from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+    from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import NatRules
 
     class Ignoring(ChainRunner):
         """iptables that answers 0 but changes nothing."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import Redirect
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._nat import Redirect
-from ansible_collections.telephony.starface.plugins.module_utils._webserver import (
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.webserver import (
     check_settings, connector_settings, desired_settings, phone_warning, rule_changes, server_xml_changes)
 
 CURRENT = dict(http_enabled=True, http_port=80, https_enabled=True, https_port=443, force_https=False,

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ansible_collections.telephony.starface.plugins.module_utils import _x509
+from ansible_collections.telephony.starface.plugins.module_utils._crypto import x509 as _x509
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 from ansible_collections.telephony.starface.tests.unit.plugins.module_utils import certfactory
 from ansible_collections.telephony.starface.tests.unit.plugins.module_utils.certfactory import DAY, NOW, issue
@@ -554,7 +554,8 @@ def test_import_without_cryptography():
 
         sys.meta_path.insert(0, Block())
         sys.path.insert(0, sys.argv[1])
-        from ansible_collections.telephony.starface.plugins.module_utils import _chain, _x509
+        from ansible_collections.telephony.starface.plugins.module_utils._crypto import chain as _chain
+        from ansible_collections.telephony.starface.plugins.module_utils._crypto import x509 as _x509
         assert _x509.HAS_CRYPTOGRAPHY is False
         assert 'blocked cryptography' in _x509.CRYPTOGRAPHY_IMPORT_ERROR
         print('ok')

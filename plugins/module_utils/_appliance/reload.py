@@ -25,8 +25,8 @@ import shutil
 import tempfile
 import zipfile
 
-from ansible_collections.telephony.starface.plugins.module_utils._command import run_program
-from ansible_collections.telephony.starface.plugins.module_utils._ports import ProcView
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.command import run_program
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.ports import ProcView
 
 CLIENT_CLASS = 'StarfaceTlsReload'
 CLIENT_SOURCE = r'''

@@ -19,7 +19,7 @@ import collections
 import os
 import shlex
 
-from ansible_collections.telephony.starface.plugins.module_utils._command import run_with_deadline
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.command import run_with_deadline
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 

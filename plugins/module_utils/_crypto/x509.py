@@ -12,8 +12,8 @@ import ipaddress
 import re
 import traceback
 
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import normalize_text, split_pem, to_pem
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._pem import normalize_text, split_pem, to_pem
 
 try:
     from cryptography import x509

@@ -17,10 +17,10 @@ import tempfile
 import time
 import traceback
 
-from ansible_collections.telephony.starface.plugins.module_utils._command import run_with_deadline
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.command import run_with_deadline
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.probe import sha256_fingerprint, wait_for_box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat_log import TomcatLog
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._probe import sha256_fingerprint, wait_for_box
-from ansible_collections.telephony.starface.plugins.module_utils._tomcat_log import TomcatLog
 
 try:
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -202,7 +202,7 @@ def keystore_fingerprint(box, settings):
     """Return the SHA-256 fingerprint of the keystore's leaf certificate, or None when it cannot be read."""
     if not HAS_CRYPTOGRAPHY:
         return None
-    from ansible_collections.telephony.starface.plugins.module_utils._keystore import load_chain
+    from ansible_collections.telephony.starface.plugins.module_utils._crypto.keystore import load_chain
 
     path, password, alias, dummy = box.resolve_keystore(settings)
     try:
@@ -221,9 +221,9 @@ def expected_from_files(box, previous_settings=None):
     ``previous_settings`` (the server.xml settings before the change) adds the ports that
     are no longer served to ``disabled_ports``.
     """
-    from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
+    from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml, WebXml
 
-    from ansible_collections.telephony.starface.plugins.module_utils._rewrite import ForcedHttps
+    from ansible_collections.telephony.starface.plugins.module_utils._appliance.rewrite import ForcedHttps
 
     server = ServerXml(read_text(box.server_xml, 'server_xml'))
     settings = server.settings()
@@ -350,7 +350,7 @@ class Transaction:
 
         Call this only holding the box's lock (see _lock.BoxLock).
         """
-        from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
+        from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml
 
         paths = [self.box.server_xml, self.box.web_xml, self.box.key_pem_path]
         try:
@@ -459,7 +459,7 @@ class Transaction:
 
     def restore_rules(self, journal):
         """Put the live NAT rules the journal lists back as they were (latest change first)."""
-        from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+        from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import NatRules
 
         nat = NatRules(self.box, self.run_command)
         for entry in reversed(journal.get('rules') or []):
@@ -474,7 +474,7 @@ class Transaction:
         Checks that each new rule is live and that the web server serves its configuration;
         otherwise restores files and rules and raises StarfaceError.
         """
-        from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
+        from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import NatRules
 
         journal = self.settle()
         if journal is None:
@@ -603,7 +603,7 @@ class Transaction:
 
     def default_expected(self):
         """Return (host, expected) from the files as they are now, closing the ports the change stopped serving."""
-        from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
+        from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml
 
         previous = None
         entry = self.find_entry(self.pending() or dict(files=[]), self.box.server_xml)
@@ -712,7 +712,7 @@ class Transaction:
     def reload_support(self):
         """Return what the box offers for a reload (_reload.ReloadSupport), read once per run."""
         if getattr(self, '_reload_support', None) is None:
-            from ansible_collections.telephony.starface.plugins.module_utils._reload import ReloadSupport
+            from ansible_collections.telephony.starface.plugins.module_utils._appliance.reload import ReloadSupport
 
             try:
                 text = read_text(self.box.server_xml, 'server_xml')
@@ -727,7 +727,7 @@ class Transaction:
         The web UI's HTTPS connector gets the box's keystore options (``Box.resolve_keystore``);
         another one (phone provisioning) what server.xml gives it.
         """
-        from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
+        from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml
 
         server = ServerXml(read_text(self.box.server_xml, 'server_xml'))
         managed = server.settings()
@@ -776,8 +776,8 @@ class Transaction:
 
     def check_keystores(self, journal):
         """Read each changed keystore as Tomcat will (format, password, alias, key and leaf); return the problems."""
-        from ansible_collections.telephony.starface.plugins.module_utils._keystore import load_key_entry
-        from ansible_collections.telephony.starface.plugins.module_utils._x509 import key_matches
+        from ansible_collections.telephony.starface.plugins.module_utils._crypto.keystore import load_key_entry
+        from ansible_collections.telephony.starface.plugins.module_utils._crypto.x509 import key_matches
 
         problems = []
         for connector in self.reload_ports(journal):

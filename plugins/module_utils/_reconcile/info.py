@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.telephony.starface.plugins.module_utils import _probe, _x509
-from ansible_collections.telephony.starface.plugins.module_utils._certificate import (
-    Keystore, PENDING_CSR, check_lifetime_options, renewal_reasons, utcnow, wanted_names)
+from ansible_collections.telephony.starface.plugins.module_utils._appliance import probe as _probe
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import NatRules
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.ports import tomcat_facts
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.reload import ReloadSupport
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._crypto import x509 as _x509
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._nat import NatRules
-from ansible_collections.telephony.starface.plugins.module_utils._ports import tomcat_facts
-from ansible_collections.telephony.starface.plugins.module_utils._reload import ReloadSupport
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
-from ansible_collections.telephony.starface.plugins.module_utils._box import Box
-from ansible_collections.telephony.starface.plugins.module_utils._webserver import public_settings, read_settings
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.certificate import (
+    Keystore, PENDING_CSR, check_lifetime_options, renewal_reasons, utcnow, wanted_names)
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.webserver import public_settings, read_settings
 
 
 def keystore_info(keystore):

@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import re
 
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml
 
 BEGIN = '# BEGIN telephony.starface force_https'
 NEW_FILE = ' (file made for it)'

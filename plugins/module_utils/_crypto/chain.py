@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._x509 import (
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.x509 import (
     as_utc,
     basic_constraints,
     is_ca,
@@ -25,6 +24,7 @@ from ansible_collections.telephony.starface.plugins.module_utils._x509 import (
     signature_hash_name,
     utc_now,
 )
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 _WEAK_HASHES = {'md5': 'MD5', 'sha1': 'SHA-1'}
 _ROOT, _SELF_SIGNED, _OPEN = 'root', 'self-signed', 'open'

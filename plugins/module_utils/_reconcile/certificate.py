@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible_collections.telephony.starface.plugins.module_utils import _chain, _keystore, _x509
-from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction, reason, write_atomic
+from ansible_collections.telephony.starface.plugins.module_utils._crypto import chain as _chain
+from ansible_collections.telephony.starface.plugins.module_utils._crypto import keystore as _keystore
+from ansible_collections.telephony.starface.plugins.module_utils._crypto import x509 as _x509
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction, reason, write_atomic
-from ansible_collections.telephony.starface.plugins.module_utils._webserver import read_settings
+from ansible_collections.telephony.starface.plugins.module_utils._reconcile.webserver import read_settings
 
 
 PENDING_KEY = 'pending-key.pem'

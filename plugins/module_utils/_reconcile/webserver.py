@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.telephony.starface.plugins.module_utils import _x509
-from ansible_collections.telephony.starface.plugins.module_utils._box import Box, box_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._nat import (
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import (
     NatRules, new_redirect_line, redirect_line, render_rules_file)
-from ansible_collections.telephony.starface.plugins.module_utils._ports import PortCheck
-from ansible_collections.telephony.starface.plugins.module_utils._rewrite import (
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.ports import PortCheck
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.rewrite import (
     ForcedHttps, check_exempt_paths, read_optional)
-from ansible_collections.telephony.starface.plugins.module_utils._tomcat import ServerXml, WebXml
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml, WebXml
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._crypto import x509 as _x509
+from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 
 SETTINGS = ('http_enabled', 'http_port', 'https_enabled', 'https_port', 'force_https', 'force_https_exempt_paths',

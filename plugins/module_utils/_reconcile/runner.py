@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.telephony.starface.plugins.module_utils._box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._change.lock import BoxLock
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.x509 import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-from ansible_collections.telephony.starface.plugins.module_utils._lock import BoxLock
-from ansible_collections.telephony.starface.plugins.module_utils._transaction import Transaction
-from ansible_collections.telephony.starface.plugins.module_utils._x509 import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
 
 
 def run_reconciler(module, name, run, changes_box=True, needs_cryptography=True):
