@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import ipaddress
 import json
@@ -17,6 +16,7 @@ import time
 
 from urllib.parse import urlsplit
 
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import der_fingerprint
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 
@@ -85,12 +85,6 @@ def served_certificate(host, port, timeout=5.0):
     return der
 
 
-def sha256_fingerprint(der):
-    """Return the SHA-256 fingerprint of DER bytes as upper-case colon hex (AB:CD:...)."""
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return ':'.join(digest[index:index + 2] for index in range(0, len(digest), 2))
-
-
 def http_get(host, port, path='/', tls=False, timeout=5.0, headers=None):
     """Return (status, headers with lower-case names, body up to 64 KiB) of one GET; redirects are not followed."""
     address = host.strip('[]')
@@ -156,7 +150,7 @@ def https_problems(host, expected, timeout):
     """Return the problems of the HTTPS port: handshake and served leaf."""
     port = expected['https_port']
     try:
-        served = sha256_fingerprint(served_certificate(host, port, timeout))
+        served = der_fingerprint(served_certificate(host, port, timeout))
     except ProbeError as exc:
         return ['HTTPS port %s: %s' % (port, exc)]
     wanted = expected.get('fingerprint_sha256')

@@ -15,22 +15,12 @@ import re
 import stat
 import tempfile
 import time
-import traceback
 
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.command import run_with_deadline
-from ansible_collections.telephony.starface.plugins.module_utils._appliance.probe import sha256_fingerprint, wait_for_box
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.probe import wait_for_box
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat_log import TomcatLog
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.library import HAS_CRYPTOGRAPHY
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-
-try:
-    from cryptography.hazmat.primitives.serialization import Encoding
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
-
 
 JOURNAL_NAME = 'pending.json'
 JOURNAL_VERSION = 1
@@ -203,6 +193,7 @@ def keystore_fingerprint(box, settings):
     if not HAS_CRYPTOGRAPHY:
         return None
     from ansible_collections.telephony.starface.plugins.module_utils._crypto.keystore import load_chain
+    from ansible_collections.telephony.starface.plugins.module_utils._crypto.x509 import fingerprint
 
     path, password, alias, dummy = box.resolve_keystore(settings)
     try:
@@ -212,7 +203,7 @@ def keystore_fingerprint(box, settings):
         return None
     if not chain:
         return None
-    return sha256_fingerprint(chain[0].public_bytes(Encoding.DER))
+    return fingerprint(chain[0])
 
 
 def expected_from_files(box, previous_settings=None):

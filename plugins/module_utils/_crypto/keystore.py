@@ -13,21 +13,9 @@ import hmac
 import os
 import struct
 import time
-import traceback
 
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.library import UnsupportedAlgorithm, pkcs12, serialization, x509
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-
-try:
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
 
 
 KeyEntry = collections.namedtuple('KeyEntry', ['alias', 'private_key', 'chain'])

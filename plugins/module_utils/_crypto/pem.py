@@ -10,10 +10,23 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import hashlib
 import re
 from collections import namedtuple
 
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
+
+FINGERPRINT_ALGORITHMS = ('sha1', 'sha256', 'sha384', 'sha512')
+
+
+def der_fingerprint(der: bytes, algorithm: str = 'sha256') -> str:
+    """Return the fingerprint of DER bytes (a certificate) as upper-case colon-separated hex (AB:CD:...)."""
+    name = algorithm.lower().replace('-', '')
+    if name not in FINGERPRINT_ALGORITHMS:
+        raise ValueError('unknown fingerprint algorithm %r' % algorithm)
+    digest = hashlib.new(name, der).hexdigest().upper()
+    return ':'.join(digest[index:index + 2] for index in range(0, len(digest), 2))
+
 
 PemBlock = namedtuple('PemBlock', ['label', 'der', 'index'])
 

@@ -10,28 +10,12 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import re
-import traceback
 
-from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import normalize_text, split_pem, to_pem
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.library import (
+    ExtendedKeyUsageOID, InvalidSignature, NameOID, SignatureAlgorithmOID, UnsupportedAlgorithm, dsa, ec, ed448, ed25519,
+    hashes, padding, pkcs7, rsa, serialization, x509)
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import der_fingerprint, normalize_text, split_pem, to_pem
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
-
-try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
-
-try:
-    from cryptography.hazmat.primitives.serialization import pkcs7
-except ImportError:
-    pkcs7 = None
 
 CERTIFICATE_LABELS = ('CERTIFICATE', 'X509 CERTIFICATE')
 PKCS7_LABELS = ('PKCS7', 'PKCS #7 SIGNED DATA', 'CERTIFICATE CHAIN')
@@ -213,11 +197,7 @@ def lifetime_left_percent(cert, now: datetime.datetime | None = None) -> float:
 
 def fingerprint(cert, algorithm: str = 'sha256') -> str:
     """Return the certificate's fingerprint as upper-case colon-separated hex."""
-    algorithms = {'sha1': hashes.SHA1, 'sha256': hashes.SHA256, 'sha384': hashes.SHA384, 'sha512': hashes.SHA512}
-    name = algorithm.lower().replace('-', '')
-    if name not in algorithms:
-        raise ValueError('unknown fingerprint algorithm %r' % algorithm)
-    return ':'.join('%02X' % byte for byte in bytearray(cert.fingerprint(algorithms[name]())))
+    return der_fingerprint(cert.public_bytes(serialization.Encoding.DER), algorithm)
 
 
 def certificate_facts(cert, now: datetime.datetime | None = None) -> dict:

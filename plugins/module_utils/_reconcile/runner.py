@@ -12,7 +12,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
 from ansible_collections.telephony.starface.plugins.module_utils._change.lock import BoxLock
 from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
-from ansible_collections.telephony.starface.plugins.module_utils._crypto.x509 import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.library import CRYPTOGRAPHY_IMPORT_ERROR, HAS_CRYPTOGRAPHY
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.telephony.starface.plugins.module_utils._appliance import probe as _probe
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import der_fingerprint
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 
@@ -139,7 +140,7 @@ def closed_port_fixture():
 
 def test_sha256_fingerprint_format():
     expected = hashlib.sha256(b'abc').hexdigest().upper()
-    fingerprint = _probe.sha256_fingerprint(b'abc')
+    fingerprint = der_fingerprint(b'abc')
     assert fingerprint.replace(':', '') == expected
     assert fingerprint.startswith('BA:78:16:BF:')
     assert len(fingerprint.split(':')) == 32
@@ -150,7 +151,7 @@ def test_served_certificate_is_the_leaf(serve, host):
     port, der = serve({}, tls=True)
     served = _probe.served_certificate(host, port)
     assert served == der
-    assert _probe.sha256_fingerprint(served) == _probe.sha256_fingerprint(der)
+    assert der_fingerprint(served) == der_fingerprint(der)
 
 
 def test_served_certificate_refused(closed_port):
@@ -265,7 +266,7 @@ def test_redirect_port(location, port):
 def box_expectation(http_port, https_port, der, **changes):
     """Return a check_box expectation for a box with both ports, forced HTTPS and the served leaf."""
     expected = dict(http_enabled=True, http_port=http_port, https_enabled=True, https_port=https_port,
-                    force_https=True, fingerprint_sha256=_probe.sha256_fingerprint(der), disabled_ports=[])
+                    force_https=True, fingerprint_sha256=der_fingerprint(der), disabled_ports=[])
     expected.update(changes)
     return expected
 
@@ -305,7 +306,7 @@ def test_check_box_problems(box, route, changes, message):
     headers = dict((name, value.replace('{https}', str(https_port))) for name, value in route.headers.items())
     http_port = start_http(Route(route.status, headers, route.body))
     problems = _probe.check_box(HOST, box_expectation(http_port, https_port, der, **changes))
-    assert problems == [message.format(http=http_port, https=https_port, served=_probe.sha256_fingerprint(der))]
+    assert problems == [message.format(http=http_port, https=https_port, served=der_fingerprint(der))]
 
 
 def test_check_box_not_forced_accepts_a_page(box):

@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
-from ansible_collections.telephony.starface.plugins.module_utils._appliance.probe import sha256_fingerprint
 from ansible_collections.telephony.starface.plugins.module_utils._change import transaction as _transaction
 from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
+from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import der_fingerprint
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 
@@ -547,7 +547,7 @@ def test_expected_from_files(box, fake_layers, server_xml, web_xml, expected):
     write(box.server_xml, server_xml.encode())
     write(box.web_xml, web_xml.encode())
     host, found = _transaction.expected_from_files(box)
-    expected.setdefault('fingerprint_sha256', sha256_fingerprint(fake_layers))
+    expected.setdefault('fingerprint_sha256', der_fingerprint(fake_layers))
     assert (host, found) == ('127.0.0.1', expected)
 
 
@@ -558,7 +558,7 @@ def test_default_expectation_closes_ports_no_longer_served(box, fake_layers):
     host, expected = transaction.default_expected()
     assert host == '127.0.0.2'
     assert (expected['https_port'], expected['disabled_ports']) == (8443, [80, 443])
-    assert expected['fingerprint_sha256'] == sha256_fingerprint(fake_layers)
+    assert expected['fingerprint_sha256'] == der_fingerprint(fake_layers)
 
 
 # -- honest results after a recovery -------------------------------------------------------------------------
