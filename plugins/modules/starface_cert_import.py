@@ -35,17 +35,9 @@ author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
+  - telephony.starface.change
+  - telephony.starface.attributes
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    description: Running the module again with the same options changes nothing.
-    support: full
-  platform:
-    platforms: posix
 options:
   certificate:
     description:
@@ -91,23 +83,6 @@ options:
       - Smallest RSA key accepted in the chain.
     type: int
     default: 2048
-  restart:
-    description:
-      - Restart the web server and verify the new certificate is served. With V(false),
-        RV(restart_required) is returned instead.
-    type: bool
-    default: true
-  backup:
-    description:
-      - Keep a time-stamped, owner-only copy of the keystore before changing it.
-    type: bool
-    default: false
-  ignore_ports:
-    description:
-      - Connectors on these ports are not the web interface's (phone provisioning).
-    type: list
-    elements: int
-    default: [50080, 50081]
 requirements:
   - cryptography >= 3.4 on the box
 seealso:

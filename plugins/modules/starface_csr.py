@@ -28,18 +28,12 @@ author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
+  - telephony.starface.change
+  - telephony.starface.attributes
   - ansible.builtin.action_common_attributes
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details: With O(state=selfsigned), the diff holds the certificate's facts before and after.
-  idempotent:
-    description: Running the module again with the same options changes nothing.
-    support: full
-  platform:
-    platforms: posix
 options:
   state:
     description:
@@ -114,23 +108,6 @@ options:
     description:
       - Also write the request (PEM) to this file on the box (O(state=request)).
     type: path
-  restart:
-    description:
-      - Restart the web server after installing a new provisional certificate and verify
-        that it is served. With V(false), RV(restart_required) is returned instead.
-    type: bool
-    default: true
-  backup:
-    description:
-      - Keep a time-stamped, owner-only copy of the keystore before changing it.
-    type: bool
-    default: false
-  ignore_ports:
-    description:
-      - Connectors on these ports are not the web interface's (phone provisioning).
-    type: list
-    elements: int
-    default: [50080, 50081]
 requirements:
   - cryptography >= 3.4 on the box
 seealso:

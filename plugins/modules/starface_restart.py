@@ -28,18 +28,13 @@ author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
+  - telephony.starface.attributes
   - ansible.builtin.action_common_attributes
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: none
   idempotent:
-    description: Running the module again with the same options changes nothing.
-    support: full
     details: Idempotent with O(state=committed) and O(state=rolled_back); O(state=restarted) always restarts.
-  platform:
-    platforms: posix
 options:
   state:
     description:

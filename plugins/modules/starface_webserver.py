@@ -61,17 +61,9 @@ author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
+  - telephony.starface.change
+  - telephony.starface.attributes
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    description: Running the module again with the same options changes nothing.
-    support: full
-  platform:
-    platforms: posix
 options:
   http_enabled:
     description:
@@ -131,26 +123,6 @@ options:
       - Address the HTTP and HTTPS connectors listen on. An empty string listens on
         every address (Tomcat's default).
     type: str
-  ignore_ports:
-    description:
-      - Connectors on these ports are never touched. They are STARFACE's phone
-        provisioning ports, which the web server page does not manage.
-    type: list
-    elements: int
-    default: [50080, 50081]
-  restart:
-    description:
-      - Restart the web server and verify the change.
-      - With V(false) the files are written, the change is recorded as pending and
-        RV(restart_required) is returned. A later M(telephony.starface.starface_restart)
-        (the role's handler) restarts, verifies, and commits or rolls back.
-    type: bool
-    default: true
-  backup:
-    description:
-      - Also keep a time-stamped copy of each changed file next to it.
-    type: bool
-    default: false
 seealso:
   - module: telephony.starface.starface_webserver_info
   - module: telephony.starface.starface_restart

@@ -24,16 +24,14 @@ author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
+  - telephony.starface.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: The module changes nothing.
   diff_mode:
     support: N/A
     details: The module changes nothing.
-  platform:
-    platforms: posix
 options:
   probe:
     description:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import PROVISIONING_PORTS
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 
@@ -50,6 +51,17 @@ def box_argument_spec():
         iptables_save_command=dict(type='str', default=DEFAULT_IPTABLES_SAVE),
         activation=dict(type='str', choices=list(ACTIVATIONS), default=DEFAULT_ACTIVATION),
     )
+
+
+def change_argument_spec():
+    """Return the box options plus those of a module that changes the box (doc fragments ``box`` and ``change``)."""
+    spec = box_argument_spec()
+    spec.update(
+        restart=dict(type='bool', default=True),
+        backup=dict(type='bool', default=False),
+        ignore_ports=dict(type='list', elements='int', default=list(PROVISIONING_PORTS)),
+    )
+    return spec
 
 
 class Box:

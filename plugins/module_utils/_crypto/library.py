@@ -14,6 +14,12 @@ from __future__ import annotations
 
 import traceback
 
+__all__ = [
+    'CRYPTOGRAPHY_IMPORT_ERROR', 'HAS_CRYPTOGRAPHY', 'ExtendedKeyUsageOID', 'InvalidSignature', 'NameOID',
+    'SignatureAlgorithmOID', 'UnsupportedAlgorithm', 'dsa', 'ec', 'ed448', 'ed25519', 'hashes', 'padding', 'pkcs7',
+    'pkcs12', 'rsa', 'serialization', 'x509',
+]
+
 try:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 
-from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, change_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction, reason, write_atomic
 from ansible_collections.telephony.starface.plugins.module_utils._crypto import chain as _chain
 from ansible_collections.telephony.starface.plugins.module_utils._crypto import keystore as _keystore
@@ -25,13 +25,8 @@ CHAIN_FACTS = ('subject', 'issuer', 'not_after', 'fingerprint_sha256')
 
 
 def certificate_argument_spec(**extra):
-    """Return the box options plus the options every certificate module has."""
-    spec = box_argument_spec()
-    spec.update(
-        restart=dict(type='bool', default=True),
-        backup=dict(type='bool', default=False),
-        ignore_ports=dict(type='list', elements='int', default=[50080, 50081]),
-    )
+    """Return the options of a module that changes the box plus the certificate module's own ``extra``."""
+    spec = change_argument_spec()
     spec.update(extra)
     return spec
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, change_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.nat import (
     NatRules, new_redirect_line, redirect_line, render_rules_file)
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.ports import PortCheck
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.rewrite import (
     ForcedHttps, check_exempt_paths, read_optional)
-from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml, WebXml
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import PROVISIONING_PORTS, ServerXml, WebXml
 from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._crypto import x509 as _x509
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
@@ -23,7 +23,6 @@ from ansible_collections.telephony.starface.plugins.module_utils._errors import 
 
 SETTINGS = ('http_enabled', 'http_port', 'https_enabled', 'https_port', 'force_https', 'force_https_exempt_paths',
             'bind_address', 'http_connector_port', 'https_connector_port')
-PROVISIONING_PORTS = [50080, 50081]
 # Connector ports of a NAT box where a service is enabled anew, as on the audited STARFACE.
 NAT_CONNECTOR_PORTS = dict(http=8080, https=8181)
 # Public ports of a disabled service on a NAT box (its redirect is gone with it).
@@ -38,7 +37,7 @@ PHONE_WARNING = (
 
 def webserver_argument_spec():
     """Return the argument spec of starface_webserver."""
-    spec = box_argument_spec()
+    spec = change_argument_spec()
     spec.update(
         http_enabled=dict(type='bool'),
         http_port=dict(type='int'),
@@ -49,9 +48,6 @@ def webserver_argument_spec():
         force_https=dict(type='bool'),
         force_https_exempt_paths=dict(type='list', elements='str'),
         bind_address=dict(type='str'),
-        ignore_ports=dict(type='list', elements='int', default=PROVISIONING_PORTS),
-        restart=dict(type='bool', default=True),
-        backup=dict(type='bool', default=False),
     )
     return spec
 
