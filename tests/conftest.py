@@ -5,19 +5,10 @@
 """Shared pytest fixtures: lab boxes (Debian's Tomcat 10.1 laid out like a STARFACE)."""
 from __future__ import annotations
 
-import errno
-import fcntl
-import shutil
-import socket
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from lab.starface_lab import CATALINA_HOME, PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT, LabBox, LabError
+from lab.boxes import BoxFactory
 
-ADDRESS_RANGE = range(100, 251)
-LOCK_DIR = Path(tempfile.gettempdir()) / 'starface-lab-addresses'
 LAB_FIXTURES = ('lab_box', 'lab_box_factory')
 
 
@@ -28,114 +19,17 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.lab)
 
 
-def ports_free(address: str, ports: list) -> bool:
-    """True if nothing holds any of the ports on the address (bound as Tomcat binds: SO_REUSEADDR)."""
-    for port in ports:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((address, port))
-            except PermissionError:
-                pytest.fail('a lab box binds port {0}: run the lab tests as root, or deselect them with '
-                            '-m "not lab"'.format(port))
-            except OSError as err:
-                if err.errno != errno.EADDRINUSE:
-                    raise
-                return False
-    return True
-
-
-class AddressLease:
-    """Loopback addresses held through per-address lock files, so parallel pytest workers never share one."""
-
-    def __init__(self):
-        self._locks = []
-
-    def take(self, ports: list) -> str:
-        """Lock a free address of 127.0.0.100-250 whose ports nothing holds, and return it."""
-        LOCK_DIR.mkdir(mode=0o1777, exist_ok=True)
-        for last in ADDRESS_RANGE:
-            address = '127.0.0.{0}'.format(last)
-            path = LOCK_DIR / (address + '.lock')
-            lock = open(str(path), 'a', encoding='utf-8')  # pylint: disable=consider-using-with
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.close()
-                continue
-            if ports_free(address, ports):
-                self._locks.append(lock)
-                return address
-            lock.close()
-        raise LabError('no free loopback address in 127.0.0.{0}-{1}: stop leftover lab boxes '
-                       '(starface_lab.py stop)'.format(ADDRESS_RANGE[0], ADDRESS_RANGE[-1]))
-
-    def take_nat(self) -> str:
-        """Lock a free NAT box address 10.88.N.2 (N 1-254) and return it; its namespace is the box's own."""
-        LOCK_DIR.mkdir(mode=0o1777, exist_ok=True)
-        for number in range(1, 255):
-            address = '10.88.{0}.2'.format(number)
-            lock = open(str(LOCK_DIR / (address + '.lock')), 'a', encoding='utf-8')  # pylint: disable=consider-using-with
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.close()
-                continue
-            self._locks.append(lock)
-            return address
-        raise LabError('no free NAT box address in 10.88.1-254.2: destroy leftover lab boxes')
-
-    def release(self) -> None:
-        """Give every address back."""
-        for lock in self._locks:
-            lock.close()
-        self._locks = []
-
-
 @pytest.fixture
 def lab_box_factory(tmp_path):
-    """Make lab boxes on unique loopback addresses (started unless start=False); all are destroyed afterwards."""
-    if not (CATALINA_HOME / 'bin' / 'catalina.sh').is_file():
-        pytest.fail('Apache Tomcat 10.1 is not installed in {0}: apt-get install tomcat10 openjdk-17-jdk-headless '
-                    '(or deselect the lab tests with -m "not lab")'.format(CATALINA_HOME))
-    lease = AddressLease()
-    boxes = []
-    # Tomcat running as another user (user=...) cannot reach pytest's owner-only tmp_path.
-    shared = []
+    """Make lab boxes on unique addresses: make(http_port=80, https_port=443, start=True, **create_options) -> LabBox.
 
-    def make(http_port: int = 80, https_port: int = 443, start: bool = True, **options) -> LabBox:
-        parent = tmp_path
-        nat = options.get('layout') == 'nat'
-        if options.get('user') or nat:
-            parent = Path(tempfile.mkdtemp(prefix='starface-lab-user-'))
-            parent.chmod(0o755)
-            shared.append(parent)
-        box = LabBox(parent / 'box-{0:02d}'.format(len(boxes) + 1))
-        boxes.append(box)
-        ports = [http_port, https_port]
-        if options.get('provisioning', True):
-            ports += [PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT]
-        address = lease.take_nat() if nat else lease.take(ports)
-        options.setdefault('server_name', 'pbx-{0}.lab.test'.format(address.split('.')[2 if nat else 3]))
-        box.create(address, http_port, https_port, **options)
-        if start:
-            box.start()
-        return box
-
+    Every box is destroyed afterwards.
+    """
+    factory = BoxFactory(tmp_path)
     try:
-        yield make
+        yield factory.make
     finally:
-        errors = []
-        for box in boxes:
-            try:
-                box.destroy()
-            except LabError as err:
-                errors.append(str(err))
-        lease.release()
-        for parent in shared:
-            shutil.rmtree(str(parent), ignore_errors=True)
-        if errors:
-            pytest.fail('could not destroy lab boxes: {0}'.format('; '.join(errors)))
+        factory.destroy_all()
 
 
 @pytest.fixture

@@ -31,9 +31,9 @@ sys.path[:0] = [str(REPO / 'tests'), str(REPO / '.build' / 'collections')]
 
 # pylint: disable=wrong-import-position
 from hardening.boxstate import PortGrabbingRestart, RestartCounter  # noqa: E402
-from integration.clients import get, served_sha256  # noqa: E402
 from integration.openssl_ca import OpensslCa  # noqa: E402
 from integration.runner import ansible_env, box_args  # noqa: E402
+from lab.clients import get, served_sha256  # noqa: E402
 from lab.starface_lab import PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT, LabBox, LabError  # noqa: E402
 
 BIN = Path(sys.executable).parent

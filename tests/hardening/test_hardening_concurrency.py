@@ -15,8 +15,8 @@ import pytest
 
 from hardening.boxstate import ignoring_empty_state_dir, snapshot, state_dir, unhandled
 from hardening.test_hardening_faults import full_disk, read_only, selfsigned
-from integration.clients import port_refuses, served_sha256
 from integration.runner import DirectRun, box_args, run_module
+from lab.clients import port_refuses, served_sha256
 
 pytestmark = pytest.mark.lab
 

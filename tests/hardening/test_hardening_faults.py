@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import serialization
 
 from hardening.boxstate import (PortGrabbingRestart, RestartCounter, ignoring_empty_state_dir, snapshot,
                                 state_dir, unhandled)
-from integration.clients import get, port_refuses, served_der, served_sha256
 from integration.runner import box_args, file_hashes, run_module
+from lab.clients import get, port_refuses, served_der, served_sha256
 
 pytestmark = pytest.mark.lab
 

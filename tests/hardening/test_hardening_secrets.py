@@ -12,8 +12,8 @@ import subprocess
 import pytest
 
 from hardening.boxstate import key_lines, state_dir
-from integration.clients import served_sha256
 from integration.runner import box_args, run_module
+from lab.clients import served_sha256
 
 pytestmark = pytest.mark.lab
 

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from clients import openssl_verify, served_sha256
 from openssl_ca import OpensslCa
+from lab.clients import openssl_verify, served_sha256
 from runner import box_args, file_hashes, run_module
 
 pytestmark = pytest.mark.lab

@@ -6,12 +6,10 @@
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import re
 import socket
-import ssl
 import stat
 import subprocess
 import sys
@@ -23,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
+from lab.clients import get, served_der
 from lab.starface_lab import LabBox, LabError
 
 pytestmark = pytest.mark.lab
@@ -32,33 +31,9 @@ LOGIN_KEYS = {'loginType', 'nonce', 'secret'}
 BOX_PORTS = [(80, False), (443, True), (50080, False), (50081, True)]
 
 
-def tls_context() -> ssl.SSLContext:
-    """A client context that accepts the box's self-signed certificate."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def served_certificate(address: str, port: int) -> x509.Certificate:
     """The certificate a TLS handshake with address:port presents."""
-    with socket.create_connection((address, port), timeout=5) as sock:
-        with tls_context().wrap_socket(sock) as tls:
-            return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
-
-
-def get(address: str, port: int, path: str, tls: bool) -> tuple:
-    """GET path; returns (status, headers dict with lower-case names, body text); redirects are not followed."""
-    if tls:
-        conn = http.client.HTTPSConnection(address, port, timeout=5, context=tls_context())
-    else:
-        conn = http.client.HTTPConnection(address, port, timeout=5)
-    try:
-        conn.request('GET', path)
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode('utf-8')
-    finally:
-        conn.close()
+    return x509.load_der_x509_certificate(served_der(address, port))
 
 
 def keytool_sha256(box: LabBox) -> str:

@@ -20,8 +20,8 @@ import sys
 import pytest
 
 from runner import box_args, file_hashes, run_module
-from clients import get, port_refuses, served_sha256
 from openssl_ca import OpensslCa
+from lab.clients import get, port_refuses, served_sha256
 
 pytestmark = pytest.mark.lab
 

@@ -15,8 +15,8 @@ import os
 
 import pytest
 
-from clients import RequestLoop, served_sha256
 from openssl_ca import OpensslCa
+from lab.clients import RequestLoop, served_sha256
 from runner import box_args, file_hashes, run_module
 from test_certificate_modules import import_response, pem_sha256, request
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from runner import box_args, file_hashes, run_module
-from clients import get, port_refuses, served_sha256
+from lab.clients import get, port_refuses, served_sha256
 
 pytestmark = pytest.mark.lab
 

@@ -26,6 +26,12 @@ import xml.etree.ElementTree as ET
 from collections import namedtuple
 from pathlib import Path
 
+# The clients every test level uses: as lab.clients when imported (pytest, the benchmark), beside this file when run.
+if __package__:
+    from lab.clients import get, served_sha256
+else:
+    from clients import get, served_sha256
+
 CATALINA_HOME = Path('/usr/share/tomcat10')
 DEBIAN_CONF = Path('/etc/tomcat10')
 SERVLET_API = CATALINA_HOME / 'lib' / 'servlet-api.jar'
@@ -329,40 +335,17 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def unverified_tls_context() -> ssl.SSLContext:
-    """A TLS client context that accepts any certificate (the lab's certificates are self-signed)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def served_certificate_sha256(address: str, port: int) -> str | None:
     """SHA-256 fingerprint (colon hex) of the certificate served on address:port, or None."""
     try:
-        with socket.create_connection((address, port), timeout=PROBE_TIMEOUT) as sock:
-            with unverified_tls_context().wrap_socket(sock) as tls:
-                der = tls.getpeercert(binary_form=True)
+        return served_sha256(address, port, PROBE_TIMEOUT)
     except (OSError, ssl.SSLError):
         return None
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 def http_status(connector: Connector, path: str) -> int:
     """The status code of GET path on a connector (raises OSError or HTTPException if it does not answer)."""
-    if connector.tls:
-        conn = http.client.HTTPSConnection(connector.address, connector.port, timeout=PROBE_TIMEOUT,
-                                           context=unverified_tls_context())
-    else:
-        conn = http.client.HTTPConnection(connector.address, connector.port, timeout=PROBE_TIMEOUT)
-    try:
-        conn.request('GET', path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
+    return get(connector.address, connector.port, path, connector.tls, PROBE_TIMEOUT)[0]
 
 
 def port_accepts(address: str, port: int) -> bool:

@@ -3,7 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Independent clients for checking a box from outside: HTTP, TLS handshakes, openssl."""
+"""Independent clients for checking a box from outside: HTTP, TLS handshakes, openssl.
+
+One set for every test level: the lab tool, the integration and hardening tests and the benchmark.
+"""
 
 from __future__ import annotations
 
@@ -24,25 +27,25 @@ def tls_context() -> ssl.SSLContext:
     return context
 
 
-def served_der(address: str, port: int) -> bytes:
+def served_der(address: str, port: int, timeout: float = 5) -> bytes:
     """Return the DER certificate a TLS handshake with address:port presents."""
-    with socket.create_connection((address, port), timeout=5) as sock:
+    with socket.create_connection((address, port), timeout=timeout) as sock:
         with tls_context().wrap_socket(sock) as tls:
             return tls.getpeercert(binary_form=True)
 
 
-def served_sha256(address: str, port: int) -> str:
+def served_sha256(address: str, port: int, timeout: float = 5) -> str:
     """Return the upper-case colon SHA-256 fingerprint of the served certificate."""
-    digest = hashlib.sha256(served_der(address, port)).hexdigest().upper()
+    digest = hashlib.sha256(served_der(address, port, timeout)).hexdigest().upper()
     return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def get(address: str, port: int, path: str, tls: bool) -> tuple:
+def get(address: str, port: int, path: str, tls: bool, timeout: float = 5) -> tuple:
     """GET path without following redirects; return (status, lower-case headers, body text)."""
     if tls:
-        conn = http.client.HTTPSConnection(address, port, timeout=5, context=tls_context())
+        conn = http.client.HTTPSConnection(address, port, timeout=timeout, context=tls_context())
     else:
-        conn = http.client.HTTPConnection(address, port, timeout=5)
+        conn = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
         conn.request('GET', path)
         response = conn.getresponse()
