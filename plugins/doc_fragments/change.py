@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """How a change is activated and kept: restart now or later, backup copies, the ports left alone."""
+    """How a change is activated and kept: restart now or later, backup copies."""
 
     DOCUMENTATION = r'''
 options:
@@ -29,6 +29,11 @@ options:
         keystores and keys are readable by their owner only.
     type: bool
     default: false
+'''
+
+    # The ports a module leaves alone: telephony.starface.change.ignore_ports (the info module reads with it too).
+    IGNORE_PORTS = r'''
+options:
   ignore_ports:
     description:
       - Connectors on these ports are never touched and are not the web interface's. They

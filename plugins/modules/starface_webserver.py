@@ -62,6 +62,7 @@ author:
 extends_documentation_fragment:
   - telephony.starface.box
   - telephony.starface.change
+  - telephony.starface.change.ignore_ports
   - telephony.starface.attributes
   - ansible.builtin.action_common_attributes
 options:

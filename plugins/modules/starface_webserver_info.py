@@ -24,6 +24,7 @@ author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
   - telephony.starface.box
+  - telephony.starface.change.ignore_ports
   - telephony.starface.attributes
   - ansible.builtin.action_common_attributes
 attributes:
@@ -58,12 +59,6 @@ options:
     description:
       - For RV(renewal), a certificate with less of its lifetime left needs renewal.
     type: int
-  ignore_ports:
-    description:
-      - Connectors on these ports are not the web interface's (phone provisioning).
-    type: list
-    elements: int
-    default: [50080, 50081]
 requirements:
   - cryptography >= 3.4 on the box
 seealso:
@@ -254,7 +249,7 @@ pending_request:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import box_argument_spec
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import box_argument_spec, ignore_ports_argument_spec
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.info import read_info
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runner import run_reconciler
 
@@ -262,13 +257,13 @@ from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runn
 def main():
     """Run the module."""
     spec = box_argument_spec()
+    spec.update(ignore_ports_argument_spec())
     spec.update(
         probe=dict(type='bool', default=True),
         server_name=dict(type='str'),
         subject_alt_names=dict(type='list', elements='str', default=[]),
         renew_before_days=dict(type='int', default=30),
         renew_before_percent=dict(type='int'),
-        ignore_ports=dict(type='list', elements='int', default=[50080, 50081]),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     run_reconciler(module, 'starface_webserver_info', lambda module: dict(read_info(module), changed=False),

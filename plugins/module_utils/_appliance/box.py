@@ -53,13 +53,18 @@ def box_argument_spec():
     )
 
 
+def ignore_ports_argument_spec():
+    """Return the option naming the connectors a module leaves alone (doc fragment ``change.ignore_ports``)."""
+    return dict(ignore_ports=dict(type='list', elements='int', default=list(PROVISIONING_PORTS)))
+
+
 def change_argument_spec():
     """Return the box options plus those of a module that changes the box (doc fragments ``box`` and ``change``)."""
     spec = box_argument_spec()
+    spec.update(ignore_ports_argument_spec())
     spec.update(
         restart=dict(type='bool', default=True),
         backup=dict(type='bool', default=False),
-        ignore_ports=dict(type='list', elements='int', default=list(PROVISIONING_PORTS)),
     )
     return spec
 
