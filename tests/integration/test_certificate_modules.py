@@ -314,3 +314,28 @@ def test_empty_certificate_file_is_named_not_pasting(lab_box, tmp_path):
     assert run.msg == ('certificate_path: the file %s is empty: put the certificate in it as PEM or DER, or check '
                        'the path' % empty), run.msg
     assert file_hashes(lab_box.keystore, lab_box.key_pem, lab_box.server_xml) == before
+
+
+def test_an_import_left_pending_removes_the_request_with_the_commit_and_a_rollback_keeps_it(lab_box, ca):
+    made = request(lab_box)
+    assert made.changed and not made.failed, made.output
+    first = ca.sign(made.result['csr'], name='pending-one')
+
+    staged = import_response(lab_box, ca.response(first), ca.text('root'), restart=False)
+    assert staged.changed and staged.result['restart_required'], staged.output
+    info = run_module('starface_webserver_info', box_args(lab_box))
+    assert info.result['pending_request'] is None and info.result['restart_required'], info.output
+    rolled_back = run_module('starface_restart', dict(box_args(lab_box), state='rolled_back'))
+    assert rolled_back.changed and not rolled_back.failed, rolled_back.output
+    # The request is pending again, with its key: the same answer imports.
+    info = run_module('starface_webserver_info', box_args(lab_box))
+    assert info.result['pending_request']['subject'] == made.result['request']['subject'], info.output
+
+    staged = import_response(lab_box, ca.response(first), ca.text('root'), restart=False)
+    assert staged.changed and staged.result['key_source'] == 'pending', staged.output
+    committed = run_module('starface_restart', box_args(lab_box))
+    assert committed.changed and not committed.failed, committed.output
+    assert served_sha256(lab_box.address, 443) == pem_sha256(first)
+    info = run_module('starface_webserver_info', box_args(lab_box))
+    assert info.result['pending_request'] is None and not info.result['restart_required'], info.output
+    assert not (lab_box.base / '.telephony.starface' / 'pending-key.pem').exists()

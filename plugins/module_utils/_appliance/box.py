@@ -108,14 +108,24 @@ class Box:
         self.activation = params.get('activation') or DEFAULT_ACTIVATION
 
     def resolve_keystore(self, settings):
-        """Return (path, password, alias, key_password) from options, then server.xml settings, then defaults."""
+        """Return (path, password, alias, key_password) from options, then server.xml settings, then defaults.
+
+        A keystore_password option other than the password server.xml gives the connector is refused.
+        """
         settings = settings or {}
         path = self.keystore_path_option or settings.get('keystore_file') or DEFAULT_KEYSTORE
         if not os.path.isabs(path):
             path = os.path.join(self.tomcat_base, path)
         password = self.keystore_password_option
+        declared = settings.get('keystore_password')
         if password is None:
-            password = settings.get('keystore_password') or DEFAULT_KEYSTORE_PASSWORD
+            password = declared or DEFAULT_KEYSTORE_PASSWORD
+        elif declared and password != declared:
+            # Tomcat opens the keystore with server.xml's password: one written or read with another is not what it serves.
+            raise StarfaceError('differs from the keystore password in %s, with which Tomcat opens the keystore: a '
+                                'keystore written with it could not be served. Leave keystore_password unset to use '
+                                'the one in server.xml, or correct it. Nothing was changed.' % self.server_xml,
+                                field='keystore_password')
         alias = self.keystore_alias_option or settings.get('key_alias') or DEFAULT_ALIAS
         key_password = settings.get('key_password') or password
         return path, password, alias, key_password

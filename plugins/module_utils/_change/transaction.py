@@ -378,6 +378,10 @@ class Transaction:
             os.makedirs(self.box.state_dir, 0o700)
         os.chmod(self.box.state_dir, 0o700)
 
+    def is_own(self, path):
+        """Return whether path is one of the collection's own files, in the state directory."""
+        return same_path(os.path.dirname(os.path.abspath(path)), self.box.state_dir)
+
     def is_secret(self, path):
         """Return True for keys and keystores, whose copies must be owner-only."""
         return path.lower().endswith(SECRET_SUFFIXES) or same_path(path, self.box.key_pem_path)
@@ -749,8 +753,9 @@ class Transaction:
         except StarfaceError as err:
             return 'restart', 'server.xml cannot be read (%s)' % err
         reloadable = [connector['path'] for connector in connectors] + [self.box.key_pem_path]
+        # Tomcat never reads the collection's own files (the pending key and request in the state directory).
         others = [entry['path'] for entry in journal['files']
-                  if not any(same_path(entry['path'], path) for path in reloadable)]
+                  if not any(same_path(entry['path'], path) for path in reloadable) and not self.is_own(entry['path'])]
         if others:
             return 'restart', 'Tomcat reads %s only when it starts' % ', '.join(others)
         why = self.reload_support().why_not()

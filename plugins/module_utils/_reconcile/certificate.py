@@ -235,19 +235,12 @@ class CertificateBase:
         with open(self.pending_key_path, 'rb') as handle:
             return _x509.load_private_key(handle.read())
 
-    def check_password_option(self):
-        """Refuse a keystore_password other than the one server.xml gives Tomcat: it could not open the keystore."""
-        declared = self.settings.get('keystore_password')
-        option = self.box.keystore_password_option
-        if option is not None and declared and option != declared:
-            raise StarfaceError('differs from the keystore password in %s, with which Tomcat opens the keystore: a '
-                                'keystore written with it could not be served. Leave keystore_password unset to use '
-                                'the one in server.xml, or correct it. Nothing was changed.' % self.box.server_xml,
-                                field='keystore_password')
+    def install(self, result, private_key, chain, consumes_pending=False):
+        """Stage the new keystore (and key PEM), then restart and verify unless told not to.
 
-    def install(self, result, private_key, chain):
-        """Stage the new keystore (and key PEM), then restart and verify unless told not to."""
-        self.check_password_option()
+        With ``consumes_pending`` the pending key and request are removed in the same transaction:
+        gone once the change commits, back if it is rolled back (also by a later starface_restart).
+        """
         data, in_step = self.keystore.render(private_key, chain)
         result['aliases_in_step'] = in_step
         files = [(self.keystore.path, data)]
@@ -257,6 +250,10 @@ class CertificateBase:
             result['backup_files'] = self.transaction.backup_copies([path for path, dummy in files])
         for path, data in files:
             self.transaction.stage(path, data, mode=0o600)
+        if consumes_pending:
+            for path in (self.pending_key_path, self.pending_csr_path):
+                if os.path.exists(path):
+                    self.transaction.stage(path, None)
         if self.params['restart']:
             # Nothing to restart when this run only put back what a pending change had altered.
             self.transaction.restart_and_verify()
@@ -273,7 +270,7 @@ class CertificateBase:
             result['restart_required'] = True
 
     def drop_consumed_pending_key(self):
-        """Remove the pending key and request once the keystore serves that key."""
+        """Remove the pending key and request when the keystore already serves that key (left by older versions)."""
         pending = self.pending_key()
         entry = self.keystore.entry
         if pending is None or entry is None or not _x509.key_matches(entry.chain[0], pending):
@@ -534,8 +531,5 @@ class Import(CertificateBase):
         result.update(changed=True, key_source=source, diff=dict(before=before, after=after))
         if self.module.check_mode:
             return result
-        self.install(result, key, served)
-        if result.get('restarted'):
-            self.keystore = Keystore(self.box, self.settings)
-            self.drop_consumed_pending_key()
+        self.install(result, key, served, consumes_pending=source == 'pending')
         return result

@@ -48,16 +48,16 @@ def served_info(host, port):
     return facts
 
 
-def pending_request(box, keystore):
-    """Return the facts of the pending certificate request, or None (also once the keystore holds its key)."""
+def pending_request(box):
+    """Return the facts of the pending certificate request, or None.
+
+    The import of its answer removes it in the same transaction as the keystore change.
+    """
     path = os.path.join(box.state_dir, PENDING_CSR)
     if not os.path.exists(path):
         return None
     with open(path, 'rb') as handle:
-        csr = _x509.load_csr(handle.read(), 'pending request')
-    if keystore.entry is not None and _x509.key_matches(csr, keystore.entry.private_key):
-        return None
-    return _x509.csr_facts(csr)
+        return _x509.csr_facts(_x509.load_csr(handle.read(), 'pending request'))
 
 
 def web_root(box, server):
@@ -89,7 +89,7 @@ def read_info(module):
     pending_files = Transaction(box).pending_files()
     result = dict(settings=public_settings(settings), keystore=keystore, drift=False,
                   restart_required=bool(pending_files), pending_files=pending_files,
-                  pending_request=pending_request(box, store), tomcat=tomcat_facts(box.tomcat_base),
+                  pending_request=pending_request(box), tomcat=tomcat_facts(box.tomcat_base),
                   web_root=web_root(box, server), nat=nat_info(nat, settings),
                   reload=ReloadSupport(box.tomcat_base, server.text).facts())
     if module.params['probe'] and settings.get('https_enabled'):

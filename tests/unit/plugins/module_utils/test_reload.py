@@ -238,6 +238,25 @@ def test_a_new_keystore_alone_is_reloaded_on_every_connector_that_serves_it(box,
     assert made.pending() is None
 
 
+def test_the_pending_key_removed_with_the_keystore_still_reloads_and_a_rollback_brings_it_back(box, keystores):
+    """The import of a CSR's answer removes the pending key and request in its transaction: Tomcat never reads them."""
+    state = box / '.telephony.starface'
+    state.mkdir(mode=0o700)
+    (state / 'pending-key.pem').write_bytes(b'pending key')
+    (state / 'pending.csr').write_bytes(b'pending request')
+    support = FakeSupport()
+    made = transaction(box, 'auto', support)
+    made.stage(str(box / 'ssl' / 'tomcat.keystore'), keystores[1])
+    for name in ('pending-key.pem', 'pending.csr'):
+        made.stage(str(state / name), None)
+    assert not (state / 'pending-key.pem').exists()
+    assert made.activation_method(made.pending()) == ('reload', None)
+    assert sorted(made.rollback(restart=False)) == sorted([str(box / 'ssl' / 'tomcat.keystore'),
+                                                           str(state / 'pending-key.pem'), str(state / 'pending.csr')])
+    assert (state / 'pending-key.pem').read_bytes() == b'pending key'
+    assert (state / 'pending.csr').read_bytes() == b'pending request'
+
+
 @pytest.mark.parametrize('why, reason', [
     (None, 'Tomcat reads %s only when it starts'),
     ('Tomcat is not running', 'a reload is not possible: Tomcat is not running'),

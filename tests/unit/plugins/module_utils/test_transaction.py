@@ -760,3 +760,26 @@ def test_rules_only_change_that_does_not_take_is_put_back(nat_box):
         transaction.activate_rules(verifier.expected)
     assert 'is not live' in str(err.value) and 'put back' in str(err.value)
     assert transaction.pending() is None
+
+
+# -- the keystore password -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('option, declared, expected', [
+    (None, 'secret', 'secret'),
+    ('secret', 'secret', 'secret'),
+    ('mine', None, 'mine'),
+    (None, None, 'changeit'),
+])
+def test_the_keystore_password_comes_from_the_option_then_server_xml_then_the_default(box, option, declared, expected):
+    box.keystore_password_option = option
+    settings = dict(keystore_password=declared) if declared else {}
+    assert box.resolve_keystore(settings)[1] == expected
+
+
+def test_a_keystore_password_other_than_server_xml_s_is_refused(box):
+    box.keystore_password_option = 'wrong-pass'
+    with pytest.raises(StarfaceError) as caught:
+        box.resolve_keystore(dict(keystore_password='changeit'))
+    assert caught.value.field == 'keystore_password'
+    assert 'differs from the keystore password in %s' % box.server_xml in str(caught.value)
+    assert 'wrong-pass' not in str(caught.value) and 'changeit' not in str(caught.value)
