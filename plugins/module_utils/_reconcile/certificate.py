@@ -11,7 +11,8 @@ import datetime
 import os
 
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box, change_argument_spec
-from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction, reason, write_atomic
+from ansible_collections.telephony.starface.plugins.module_utils._change.files import reason, write_atomic
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._crypto import chain as _chain
 from ansible_collections.telephony.starface.plugins.module_utils._crypto import keystore as _keystore
 from ansible_collections.telephony.starface.plugins.module_utils._crypto import x509 as _x509

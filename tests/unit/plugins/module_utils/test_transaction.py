@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._change import files as _files
 from ansible_collections.telephony.starface.plugins.module_utils._change import transaction as _transaction
 from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._crypto.pem import der_fingerprint
@@ -211,14 +212,14 @@ def test_new_file_takes_its_directory_owner(box):
 def read_only_fixture(monkeypatch):
     """Make writes into the given directories fail like a read-only file system (tests run as root)."""
     directories = []
-    mkstemp = _transaction.tempfile.mkstemp
+    mkstemp = _files.tempfile.mkstemp
 
     def failing_mkstemp(*args, **kwargs):
         if os.path.realpath(kwargs.get('dir')) in directories:
             raise OSError(errno.EROFS, os.strerror(errno.EROFS))
         return mkstemp(*args, **kwargs)
 
-    monkeypatch.setattr(_transaction.tempfile, 'mkstemp', failing_mkstemp)
+    monkeypatch.setattr(_files.tempfile, 'mkstemp', failing_mkstemp)
     return lambda directory: directories.append(os.path.realpath(directory))
 
 
@@ -566,7 +567,7 @@ def test_default_expectation_closes_ports_no_longer_served(box, fake_layers):
 def list_without_writing(transaction, box, path):
     """Do what a run killed between listing a file and writing it leaves: the entry and its backup, file as it was."""
     journal = transaction.pending() or transaction.new_journal()
-    transaction.record(journal, path, _transaction.read_state(path))
+    transaction.record(journal, path, _files.read_state(path))
 
 
 def test_a_listed_file_that_was_never_written_is_dropped_without_a_restart(box):
@@ -646,9 +647,9 @@ def test_write_atomic_leaves_no_temporary_file_when_the_write_fails(box, monkeyp
     def full(handle):
         raise OSError(errno.ENOSPC, 'No space left on device')
 
-    monkeypatch.setattr(_transaction.os, 'fsync', full)
+    monkeypatch.setattr(_files.os, 'fsync', full)
     with pytest.raises(OSError):
-        _transaction.write_atomic(box.server_xml, NEW, 0o644)
+        _files.write_atomic(box.server_xml, NEW, 0o644)
     assert read(box.server_xml) == OLD
     assert sorted(os.listdir(os.path.dirname(box.server_xml))) == ['server.xml', 'web.xml']
 
