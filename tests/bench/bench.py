@@ -33,6 +33,7 @@ sys.path[:0] = [str(REPO / 'tests'), str(REPO / '.build' / 'collections')]
 from hardening.boxstate import PortGrabbingRestart, RestartCounter  # noqa: E402
 from integration.openssl_ca import OpensslCa  # noqa: E402
 from integration.runner import ansible_env, box_args  # noqa: E402
+from lab.boxes import destroy_boxes  # noqa: E402
 from lab.clients import get, served_sha256  # noqa: E402
 from lab.starface_lab import PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT, LabBox, LabError  # noqa: E402
 
@@ -127,13 +128,7 @@ class Bench:
 
     def destroy(self) -> list:
         """Destroy every box that was made; return the errors."""
-        errors = []
-        for box in self.boxes:
-            try:
-                box.destroy()
-            except LabError as err:
-                errors.append(str(err))
-        return errors
+        return destroy_boxes(self.boxes)
 
     def restarts(self) -> dict:
         """Restarts counted per box so far."""

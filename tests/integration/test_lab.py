@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from lab.clients import get, served_der
+from lab.clients import get, port_refuses, served_der
 from lab.starface_lab import LabBox, LabError
 
 pytestmark = pytest.mark.lab
@@ -62,15 +62,6 @@ def jvms_of(box: LabBox) -> list:
         if str(box.root).encode() in cmdline and state != b'Z' and int(entry) != os.getpid():
             found.append(int(entry))
     return found
-
-
-def refuses(address: str, port: int) -> bool:
-    """True if a TCP connection to address:port is refused."""
-    try:
-        with socket.create_connection((address, port), timeout=5):
-            return False
-    except ConnectionRefusedError:
-        return True
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -133,7 +124,7 @@ def test_stop_leaves_nothing_running(lab_box):
     assert lab_box.pid() is None
     assert not lab_box.pid_file.exists()
     for port, _tls in BOX_PORTS:
-        assert refuses(lab_box.address, port), port
+        assert port_refuses(lab_box.address, port), port
     assert lab_box.stop() == []
 
 
@@ -160,7 +151,7 @@ def test_restart_command_picks_up_a_changed_port(lab_box):
     assert old_pid not in jvms_of(lab_box)
     assert colon_hex(hashlib.sha256(served_certificate(lab_box.address, 8443).public_bytes(
         serialization.Encoding.DER)).digest()) == keytool_sha256(lab_box)
-    assert refuses(lab_box.address, 443)
+    assert port_refuses(lab_box.address, 443)
 
 
 def test_start_fails_when_the_https_port_is_taken(lab_box_factory):

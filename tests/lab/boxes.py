@@ -85,6 +85,17 @@ class AddressLease:
         self._locks = []
 
 
+def destroy_boxes(boxes: list) -> list:
+    """Destroy each box (even after another one failed to go); return the errors."""
+    errors = []
+    for box in boxes:
+        try:
+            box.destroy()
+        except LabError as err:
+            errors.append(str(err))
+    return errors
+
+
 class BoxFactory:
     """Makes lab boxes below one folder, each on an address of its own; ``destroy_all`` ends them and says what failed."""
 
@@ -120,12 +131,7 @@ class BoxFactory:
 
     def destroy_all(self) -> None:
         """Destroy every box made, give the addresses back; fail the test naming the boxes that would not go."""
-        errors = []
-        for box in self.boxes:
-            try:
-                box.destroy()
-            except LabError as err:
-                errors.append(str(err))
+        errors = destroy_boxes(self.boxes)
         self.lease.release()
         for parent in self.shared:
             shutil.rmtree(str(parent), ignore_errors=True)
