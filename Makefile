@@ -19,6 +19,15 @@ COLLECTION := ansible_collections/telephony/starface
 LINK := $(BUILD)/collections/$(COLLECTION)
 # a physical copy, for ansible-test (it refuses symlinked paths)
 COPY := $(BUILD)/sanity/$(COLLECTION)
+VERSION := $(shell sed -n 's/^version:[[:space:]]*//p' galaxy.yml)
+TARBALL := $(BUILD)/dist/telephony-starface-$(VERSION).tar.gz
+# publish-check: galaxy-importer's work folder, and the execution environment's definition
+# (ee/ with the tarball beside it) and the build context ansible-builder writes from it
+IMPORTER := $(BUILD)/importer
+EE_DEF := $(BUILD)/ee-def
+EE_CONTEXT := $(BUILD)/ee
+# make docs: the antsibull-docs site; the HTML lands in $(DOCS)/build/html
+DOCS := $(BUILD)/docs
 # Modules run on the box with Python 3.8 or newer: where a Python 3.8 is found, sanity
 # also compiles and imports the collection with it.
 PYTHON38 ?= $(firstword $(wildcard /usr/bin/python3.8 $(HOME)/.pyenv/versions/3.8.*/bin/python3.8))
@@ -51,18 +60,20 @@ define pytest
 endef
 
 .PHONY: help deps apt venv tree copy get-pip units integration hardening sanity lint changelog-lint \
-	molecule test demo bench build clean distclean
+	publish-check docs molecule test demo bench build clean distclean
 
 help:
 	@cat <<'EOF'
 	make deps            install Debian packages (as root) and the venv .venv; quick when done
-	make test            everything CI runs: units integration hardening sanity lint changelog-lint molecule
+	make test            everything CI runs: units integration hardening sanity lint changelog-lint publish-check docs molecule
 	make units           unit tests (pytest tests/unit)
 	make integration     lab tests against a real Tomcat (pytest tests/integration -m lab)
 	make hardening       bad input, faults, secrets and file modes on lab boxes (pytest tests/hardening)
 	make sanity          ansible-test sanity on a copy in .build/sanity
 	make lint            ansible-lint (production profile), shellcheck .ci/run
 	make changelog-lint  antsibull-changelog lint
+	make publish-check   galaxy-importer on the tarball, antsibull-docs lint, EE build context in .build/ee
+	make docs            HTML docs (antsibull-docs, Sphinx warnings are errors) in .build/docs/build/html
 	make molecule        the role's molecule scenarios (extensions/molecule)
 	make demo            show the collection at work on a lab box
 	make bench           benchmarks on 20 lab boxes (about 12 minutes); writes docs/benchmarks.md
@@ -160,6 +171,89 @@ changelog-lint: deps
 	@echo "== changelog-lint"
 	antsibull-changelog lint
 
+# Galaxy's own import checks, offline: galaxy-importer on the tarball (with its ansible-doc and
+# ansible-lint runs; its ansible-test run is off, `make sanity` does that), antsibull-docs' docs
+# linter, and the execution environment's build context. The image is not built: no container
+# engine and no registry here.
+publish-check: build
+	@echo "== publish-check: galaxy-importer on $(TARBALL:$(ROOT)/%=%)"
+	rm -rf $(IMPORTER)
+	mkdir -p $(IMPORTER)
+	cd $(IMPORTER)
+	cat > galaxy-importer.cfg <<'EOF'
+	[galaxy-importer]
+	RUN_ANSIBLE_TEST = False
+	RUN_ANSIBLE_DOC = True
+	RUN_ANSIBLE_LINT = True
+	OFFLINE_ANSIBLE_LINT = True
+	CHECK_CHANGELOG = True
+	EOF
+	rc=0
+	# it writes importer_result.json into the current folder
+	GALAXY_IMPORTER_CONFIG=$(IMPORTER)/galaxy-importer.cfg python -m galaxy_importer.main $(TARBALL) \
+		>importer.log 2>&1 || rc=$$?
+	grep -v '^Loading ' importer.log
+	# Fail on the importer's errors and on its own warnings (changelog, ignore files, docs).
+	# The ansible-lint findings it relays as warnings are `make lint`'s job (same ansible-lint,
+	# same .ansible-lint, which the tarball carries); they are counted here. One of them is
+	# expected: Galaxy unpacks the tarball as ansible_collections/placeholder_namespace/
+	# placeholder_name, so ansible-lint cannot find telephony.starface.report (demo/site.yml).
+	lint_section='/^Linting collection via ansible-lint/ {lint = 1} /^\.\.\.ansible-lint run complete/ {lint = 0}'
+	problems=$$(awk "$$lint_section"' /^(ERROR|CRITICAL):/ || (!lint && /^WARNING:/)' importer.log)
+	findings=$$(awk "$$lint_section"' lint && /^WARNING:/' importer.log | wc -l)
+	if [ "$$rc" -ne 0 ] || [ -n "$$problems" ] || ! grep -qx 'Importer processing completed successfully' importer.log; then
+		echo "== publish-check: galaxy-importer failed (exit $$rc) or reported:" >&2
+		printf '%s\n' "$$problems" >&2
+		exit 1
+	fi
+	echo "== publish-check: galaxy-importer passed ($$findings ansible-lint lines relayed as warnings, see above)"
+	cd $(ROOT)
+	echo "== publish-check: antsibull-docs lint-collection-docs --plugin-docs"
+	# It copies the collection and its dependencies (community.crypto) to a scratch folder, a
+	# folder inside a Git work tree by `git ls-files` alone (antsibull-docs PR #438). .venv is in
+	# ours and git-ignored: community.crypto would arrive empty and every reference to it be
+	# refused. The ceiling stops git from finding our repository above .venv.
+	GIT_CEILING_DIRECTORIES=$(VENV) antsibull-docs lint-collection-docs --plugin-docs \
+		--validate-collection-refs dependent --disallow-unknown-collection-refs $(LINK)
+	echo "== publish-check: ansible-builder create, context in $(EE_CONTEXT:$(ROOT)/%=%)"
+	rm -rf $(EE_DEF) $(EE_CONTEXT)
+	mkdir -p $(EE_DEF)
+	cp ee/execution-environment.yml ee/requirements.yml $(TARBALL) $(EE_DEF)/
+	ansible-builder create -f $(EE_DEF)/execution-environment.yml -c $(EE_CONTEXT) --output-filename Containerfile
+	fail() { echo "== publish-check: EE build context: $$*" >&2; exit 1; }
+	cd $(EE_CONTEXT)
+	[ -f Containerfile ] || fail "no Containerfile"
+	grep -q '^COPY _build/requirements.txt ' Containerfile || fail "the Containerfile copies no requirements.txt"
+	grep -q -- '-r requirements.yml' Containerfile || fail "the Containerfile installs no collections"
+	grep -v '^[[:space:]]*\(#\|$$\)' $(ROOT)/requirements.txt | while read -r requirement; do
+		grep -qxF "$$requirement" _build/requirements.txt || fail "_build/requirements.txt lacks $$requirement"
+	done
+	tarball=$$(basename $(TARBALL))
+	grep -qF "/build/collections/$$tarball" _build/requirements.yml \
+		|| fail "_build/requirements.yml does not name /build/collections/$$tarball (ee/requirements.yml)"
+	cmp -s _build/collections/$$tarball $(TARBALL) || fail "_build/collections/$$tarball is not the tarball just built"
+	# ansible-builder's introspection reads the collection's Python requirements from these
+	tar -tzf $(TARBALL) >$(EE_DEF)/tarball.list
+	for file in meta/execution-environment.yml requirements.txt; do
+		grep -qx "$$file" $(EE_DEF)/tarball.list || fail "the tarball has no $$file"
+	done
+	echo "== publish-check: EE build context complete (image not built: no container engine or registry here)"
+	echo "== publish-check: passed"
+
+docs: deps
+	@echo "== docs: antsibull-docs and Sphinx (warnings are errors) in $(DOCS:$(ROOT)/%=%)"
+	rm -rf $(DOCS)
+	# antsibull-docs wants a folder that only its owner can write
+	mkdir -p $(dir $(DOCS))
+	mkdir -m 0755 $(DOCS)
+	antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir $(DOCS) \
+		--project telephony.starface --title telephony.starface \
+		--copyright 'telephony.starface contributors' telephony.starface >/dev/null
+	# offline: no intersphinx, references to docs.ansible.com as plain links (see that file)
+	cat docs/sphinx/conf_extra.py >>$(DOCS)/conf.py
+	$(DOCS)/build.sh
+	echo "== docs: $(DOCS:$(ROOT)/%=%)/build/html/index.html"
+
 molecule: deps
 	@echo "== molecule"
 	if [ ! -d extensions/molecule ]; then
@@ -169,7 +263,7 @@ molecule: deps
 	cd extensions
 	$(IN_LAB:tests/%=../tests/%) molecule test --all
 
-test: units integration hardening sanity lint changelog-lint molecule
+test: units integration hardening sanity lint changelog-lint publish-check docs molecule
 	@echo "== make test: all passed"
 
 demo: deps
