@@ -243,9 +243,8 @@ CASES = [
          'conf is a directory: give the path of a file'),
     case('csr-path-under-a-file', 'starface_csr', names(path=lambda c: str(c.box.server_xml / 'pbx.csr')),
          'server.xml is not a directory, so the request cannot be written'),
-    # A password other than server.xml's is refused where the keystore is resolved, before it is read.
     case('csr-keystore-password-wrong', 'starface_csr', names(state='selfsigned', keystore_password='wrong-pass'),
-         'keystore_password: differs from the keystore password in'),
+         'the keystore password is wrong, or the keystore file was altered'),
     case('csr-keystore-password-wrong-forced', 'starface_csr',
          names(state='selfsigned', force=True, keystore_password='wrong-pass'),
          'keystore_password: differs from the keystore password in'),

@@ -25,7 +25,7 @@ STATE_DIR_NAME = '.telephony.starface'
 DEFAULT_NAT_RULES_FILE = '/etc/sysconfig/iptables'
 DEFAULT_IPTABLES = 'iptables'
 DEFAULT_IPTABLES_SAVE = 'iptables-save'
-# How a change is put into effect (see _transaction.Transaction.activation_method).
+# How a change is put into effect (see _change.transaction.Transaction.activation_method).
 ACTIVATIONS = ('restart', 'reload', 'auto')
 DEFAULT_ACTIVATION = 'restart'
 
@@ -108,27 +108,31 @@ class Box:
         self.activation = params.get('activation') or DEFAULT_ACTIVATION
 
     def resolve_keystore(self, settings):
-        """Return (path, password, alias, key_password) from options, then server.xml settings, then defaults.
-
-        A keystore_password option other than the password server.xml gives the connector is refused.
-        """
+        """Return (path, password, alias, key_password) from options, then server.xml settings, then defaults."""
         settings = settings or {}
         path = self.keystore_path_option or settings.get('keystore_file') or DEFAULT_KEYSTORE
         if not os.path.isabs(path):
             path = os.path.join(self.tomcat_base, path)
         password = self.keystore_password_option
-        declared = settings.get('keystore_password')
         if password is None:
-            password = declared or DEFAULT_KEYSTORE_PASSWORD
-        elif declared and password != declared:
-            # Tomcat opens the keystore with server.xml's password: one written or read with another is not what it serves.
+            password = settings.get('keystore_password') or DEFAULT_KEYSTORE_PASSWORD
+        alias = self.keystore_alias_option or settings.get('key_alias') or DEFAULT_ALIAS
+        key_password = settings.get('key_password') or password
+        return path, password, alias, key_password
+
+    def check_keystore_password(self, settings):
+        """Refuse to write a keystore with a keystore_password other than the one server.xml gives Tomcat.
+
+        Tomcat opens the keystore with server.xml's password (Tomcat's default when it names none),
+        so a keystore written with another could not be served. Reading with it only fails to read.
+        """
+        declared = (settings or {}).get('keystore_password')
+        option = self.keystore_password_option
+        if option is not None and declared and option != declared:
             raise StarfaceError('differs from the keystore password in %s, with which Tomcat opens the keystore: a '
                                 'keystore written with it could not be served. Leave keystore_password unset to use '
                                 'the one in server.xml, or correct it. Nothing was changed.' % self.server_xml,
                                 field='keystore_password')
-        alias = self.keystore_alias_option or settings.get('key_alias') or DEFAULT_ALIAS
-        key_password = settings.get('key_password') or password
-        return path, password, alias, key_password
 
     def probe_host(self, settings):
         """Return the address to check the box's ports on."""

@@ -65,13 +65,18 @@ class Journal:
                                 'by hand if needed, then remove the journal' % self.journal_path, field='state_dir')
         return journal
 
+    def listed(self, journal):
+        """Return the paths of the box's files the journal lists, for results (not the collection's own files)."""
+        return [entry['path'] for entry in journal['files'] if not self.is_own(entry['path'])]
+
     def pending_files(self):
         """Return the paths the journal lists: changed, or about to be, and not yet restarted and verified."""
-        return [entry['path'] for entry in (self.pending() or {}).get('files', [])]
+        return self.listed(self.pending() or dict(files=[]))
 
     def changed_files(self):
         """Return the paths the journal lists whose file differs from its original (reads only)."""
-        return [entry['path'] for entry in (self.pending() or {}).get('files', []) if not self.unchanged(entry)]
+        return [entry['path'] for entry in (self.pending() or {}).get('files', [])
+                if not self.unchanged(entry) and not self.is_own(entry['path'])]
 
     @staticmethod
     def unchanged(entry):
@@ -111,7 +116,7 @@ class Journal:
     def remove_leftovers(self):
         """Remove temporary files killed runs left next to the files the modules write; return their paths.
 
-        Call this only holding the box's lock (see _lock.BoxLock).
+        Call this only holding the box's lock (see _change.lock.BoxLock).
         """
         from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml
 
@@ -196,7 +201,7 @@ class Journal:
         self.undo.append(Undo(path, previous, entry is None))
 
     def stage_rule(self, nat, before, after, position=None):
-        """Change one live NAT rule (see _nat.NatRules.apply), listed in the journal first for the rollback.
+        """Change one live NAT rule (see _appliance.nat.NatRules.apply), listed in the journal first for the rollback.
 
         Stage files before rules: a rule that cannot be changed puts back what this run staged.
         """
@@ -359,6 +364,10 @@ class Journal:
         """Put every original listed in the journal back in place (a file that did not exist is removed), and its NAT rules."""
         self.restore_rules(journal)
         for entry in journal['files']:
+            if self.is_own(entry['path']) and entry['backup'] is not None and os.path.exists(entry['path']):
+                # The change removed the pending key and request it consumed; a newer pair made since
+                # (starface_csr while the change waited) is kept, not overwritten by the old one.
+                continue
             if entry['backup'] is None:
                 remove_file(entry['path'])
                 continue

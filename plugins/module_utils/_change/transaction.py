@@ -66,7 +66,7 @@ def keystore_fingerprint(box, settings):
 
 
 def expected_from_files(box, previous_settings=None):
-    """Return (host, expected) for _probe.check_box from server.xml, web.xml and the keystore as they are now.
+    """Return (host, expected) for _appliance.probe.check_box from server.xml, web.xml and the keystore as they are now.
 
     ``previous_settings`` (the server.xml settings before the change) adds the ports that
     are no longer served to ``disabled_ports``.
@@ -151,7 +151,7 @@ class Transaction(Journal):
                                 % joined(problems), details=dict(problems=problems, rolled_back=True))
         self.commit(journal)
         self.undo = []
-        return [entry['path'] for entry in journal['files']]
+        return self.listed(journal)
 
     def default_expected(self):
         """Return (host, expected) from the files as they are now, closing the ports the change stopped serving."""
@@ -209,7 +209,7 @@ class Transaction(Journal):
         """Activate everything pending (reload or restart), verify and commit; on failure roll back and raise StarfaceError.
 
         ``expected_fn() -> (host, expected)`` describes what the box must serve (see
-        ``_probe.check_box``), computed from the files as they are when called; the default
+        ``_appliance.probe.check_box``), computed from the files as they are when called; the default
         reads server.xml, web.xml and the keystore. How the change is activated follows the
         box's ``activation`` (see ``activation_method``). Returns the committed paths: [] and no
         restart when nothing changed is pending, unless ``always`` (which restarts).
@@ -245,7 +245,7 @@ class Transaction(Journal):
             self.fail(journal, problems, expected_fn, method)
         self.commit(journal)
         self.undo = []
-        return [entry['path'] for entry in journal['files']]
+        return self.listed(journal)
 
     def activation_result(self, warn=None):
         """Return the result keys that say how the change was applied: restarted, reloaded, restart_reason.
@@ -260,7 +260,7 @@ class Transaction(Journal):
         return result
 
     def reload_support(self):
-        """Return what the box offers for a reload (_reload.ReloadSupport), read once per run."""
+        """Return what the box offers for a reload (_appliance.reload.ReloadSupport), read once per run."""
         if getattr(self, '_reload_support', None) is None:
             from ansible_collections.telephony.starface.plugins.module_utils._appliance.reload import ReloadSupport
 
@@ -452,7 +452,7 @@ class Transaction(Journal):
         journal = self.settle()
         if journal is None:
             return []
-        paths = [entry['path'] for entry in journal['files']]
+        paths = self.listed(journal)
         try:
             self.restore(journal)
         except OSError as exc:

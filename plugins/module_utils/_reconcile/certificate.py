@@ -242,6 +242,7 @@ class CertificateBase:
         With ``consumes_pending`` the pending key and request are removed in the same transaction:
         gone once the change commits, back if it is rolled back (also by a later starface_restart).
         """
+        self.box.check_keystore_password(self.settings)
         data, in_step = self.keystore.render(private_key, chain)
         result['aliases_in_step'] = in_step
         files = [(self.keystore.path, data)]
