@@ -60,12 +60,12 @@ define pytest
 endef
 
 .PHONY: help deps apt venv tree copy get-pip units integration hardening sanity lint changelog-lint \
-	publish-check docs molecule test demo bench build clean distclean
+	publish-check docs molecule molecule-mitogen test demo bench build clean distclean
 
 help:
 	@cat <<'EOF'
 	make deps            install Debian packages (as root) and the venv .venv; quick when done
-	make test            everything CI runs: units integration hardening sanity lint changelog-lint publish-check docs molecule
+	make test            everything CI runs: units integration hardening sanity lint changelog-lint publish-check docs molecule molecule-mitogen
 	make units           unit tests (pytest tests/unit)
 	make integration     lab tests against a real Tomcat (pytest tests/integration -m lab)
 	make hardening       bad input, faults, secrets and file modes on lab boxes (pytest tests/hardening)
@@ -75,6 +75,7 @@ help:
 	make publish-check   galaxy-importer on the tarball, antsibull-docs lint, EE build context in .build/ee
 	make docs            HTML docs (antsibull-docs, Sphinx warnings are errors) in .build/docs/build/html
 	make molecule        the role's molecule scenarios (extensions/molecule)
+	make molecule-mitogen  the fleet scenario under Mitogen's mitogen_linear strategy
 	make demo            show the collection at work on a lab box
 	make bench           benchmarks on 20 lab boxes (about 12 minutes); writes docs/benchmarks.md
 	make build           the collection tarball in .build/dist
@@ -263,7 +264,15 @@ molecule: deps
 	cd extensions
 	$(IN_LAB:tests/%=../tests/%) molecule test --all
 
-test: units integration hardening sanity lint changelog-lint publish-check docs molecule
+# The fleet scenario once more with Mitogen for Ansible's mitogen_linear strategy (modules run in
+# a Python kept per box). Ansible refuses an unknown strategy, so a pass means Mitogen ran it.
+molecule-mitogen: deps
+	@echo "== molecule fleet under mitogen_linear"
+	strategies=$$(python -c 'import ansible_mitogen, os; print(os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy"))')
+	cd extensions
+	ANSIBLE_STRATEGY_PLUGINS=$$strategies ANSIBLE_STRATEGY=mitogen_linear $(IN_LAB:tests/%=../tests/%) molecule test -s fleet
+
+test: units integration hardening sanity lint changelog-lint publish-check docs molecule molecule-mitogen
 	@echo "== make test: all passed"
 
 demo: deps

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import os
 import time
+import types
 
+import pytest
+
+from ansible_collections.telephony.starface.plugins.module_utils._appliance import command
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.command import run_with_deadline
 
 
@@ -62,3 +66,19 @@ def test_a_command_that_leaves_a_daemon_with_its_output_attached_is_done_when_it
         assert alive(daemon), 'the daemon the command left running was ended'
     finally:
         os.kill(daemon, 9)
+
+
+@pytest.mark.parametrize('python', [(3, 8), (3, 11)], ids=['preexec', 'popen-user'])
+def test_a_program_runs_as_the_user_and_group_given_without_other_groups(monkeypatch, python):
+    """As the reload client runs as Tomcat's user: Python 3.9+ switches in Popen, 3.8 with a preexec function."""
+    if os.geteuid() != 0:
+        pytest.fail('this test switches users: run the unit tests as root (make units)')
+    monkeypatch.setattr(command, 'sys', types.SimpleNamespace(version_info=python))
+    rc, out, err = command.run_program(['sh', '-c', 'id -u; id -g; id -G'], 10, uid=65534, gid=65534,
+                                       env=dict(PATH='/usr/bin:/bin'))
+    assert (rc, out.split(), err) == (0, ['65534', '65534', '65534'], '')
+
+
+def test_a_program_runs_as_the_caller_when_no_user_is_given():
+    rc, out, dummy = command.run_program(['id', '-u'], 10, env=dict(PATH='/usr/bin:/bin'))
+    assert (rc, out.strip()) == (0, str(os.geteuid()))
