@@ -215,6 +215,27 @@ def test_report_lines_are_the_jobs_artifacts(fleet):
     assert failed == fleet.report_line('pbx-a') and renewed == fleet.report_line('pbx-b')
 
 
+CONTROLLER_CHECKS = ('community.crypto.get_certificate', 'ansible.builtin.uri')
+
+
+def test_the_controller_checks_a_box_this_run_changed_only(lab_box_factory, tmp_path):
+    fleet = Fleet(tmp_path, {'pbx-b': lab_box_factory()})
+    result, dummy, events = fleet.run('renew', extravars=dict(starface_webserver_force_renewal=True))
+    assert result.status == 'successful', stdout_of(result)
+    for action in CONTROLLER_CHECKS:
+        assert [event['event'] for event in host_events(events, 'pbx-b', action)] == ['runner_on_ok'], action
+
+    served = fleet.served()['pbx-b']
+    result, dummy, events = fleet.run('again')
+    assert result.status == 'successful', stdout_of(result)
+    assert result.stats['changed'].get('pbx-b', 0) == 0, result.stats
+    for action in CONTROLLER_CHECKS:
+        assert [event['event'] for event in host_events(events, 'pbx-b', action)] == ['runner_on_skipped'], action
+    # The box itself was still read: its report line has what it serves.
+    line = fleet.report_line('pbx-b')
+    assert line['status'] == 'ok' and line['changed'] == [] and line['fingerprint_sha256'] == served, line
+
+
 def test_publish_stats_off_publishes_nothing(lab_box_factory, tmp_path):
     fleet = Fleet(tmp_path, {'pbx-b': lab_box_factory()})
     result, artifacts, events = fleet.run('quiet', extravars=dict(starface_webserver_publish_stats=False))
