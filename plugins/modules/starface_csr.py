@@ -226,7 +226,7 @@ restart_required:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.certificate import (
-    Request, SelfSigned, certificate_argument_spec)
+    Request, SelfSigned, certificate_argument_spec, certificate_options)
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.runner import run_reconciler
 
 
@@ -235,17 +235,9 @@ def main():
     module = AnsibleModule(
         argument_spec=certificate_argument_spec(
             state=dict(type='str', choices=['request', 'selfsigned'], default='request'),
-            server_name=dict(type='str', required=True),
-            subject_alt_names=dict(type='list', elements='str', default=[]),
-            valid_days=dict(type='int', default=365),
-            renew_before_days=dict(type='int', default=30),
-            renew_before_percent=dict(type='int'),
-            force=dict(type='bool', default=False),
             key=dict(type='str', choices=['new', 'current'], default='new', no_log=False),
-            key_type=dict(type='str', choices=['RSA', 'EC'], default='RSA', no_log=False),
-            key_size=dict(type='int', choices=[2048, 3072, 4096], default=2048, no_log=False),
-            curve=dict(type='str', choices=['P-256', 'P-384'], default='P-256'),
             path=dict(type='path'),
+            **certificate_options()
         ),
         supports_check_mode=True,
     )

@@ -32,6 +32,21 @@ def certificate_argument_spec(**extra):
     return spec
 
 
+def certificate_options():
+    """Return starface_csr's options for the names, lifetime and key (starface_plan's O(certificate) has them too)."""
+    return dict(
+        server_name=dict(type='str', required=True),
+        subject_alt_names=dict(type='list', elements='str', default=[]),
+        valid_days=dict(type='int', default=365),
+        renew_before_days=dict(type='int', default=30),
+        renew_before_percent=dict(type='int'),
+        force=dict(type='bool', default=False),
+        key_type=dict(type='str', choices=['RSA', 'EC'], default='RSA', no_log=False),
+        key_size=dict(type='int', choices=[2048, 3072, 4096], default=2048, no_log=False),
+        curve=dict(type='str', choices=['P-256', 'P-384'], default='P-256'),
+    )
+
+
 def utcnow():
     """Return the current time, timezone-aware UTC."""
     return datetime.datetime.now(datetime.timezone.utc)

@@ -35,10 +35,9 @@ PHONE_WARNING = (
 )
 
 
-def webserver_argument_spec():
-    """Return the argument spec of starface_webserver."""
-    spec = change_argument_spec()
-    spec.update(
+def settings_options():
+    """Return the options of the web server page (starface_webserver's own, starface_plan's O(settings))."""
+    return dict(
         http_enabled=dict(type='bool'),
         http_port=dict(type='int'),
         https_enabled=dict(type='bool'),
@@ -49,6 +48,12 @@ def webserver_argument_spec():
         force_https_exempt_paths=dict(type='list', elements='str'),
         bind_address=dict(type='str'),
     )
+
+
+def webserver_argument_spec():
+    """Return the argument spec of starface_webserver."""
+    spec = change_argument_spec()
+    spec.update(settings_options())
     return spec
 
 
