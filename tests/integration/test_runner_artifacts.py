@@ -109,7 +109,10 @@ class Fleet:
 
     def report_line(self, name: str) -> dict:
         """The box's line the role left in the report folder on the controller."""
-        return json.loads((self.report_dir / 'hosts' / (name + '.json')).read_text())
+        lines = json.loads((self.report_dir / 'report.json').read_text())
+        found = [line for line in lines if line['host'] == name]
+        assert len(found) == 1, 'report.json has %d lines for %s: %s' % (len(found), name, lines)
+        return found[0]
 
 
 def read_events(directory: Path) -> list:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from xml.etree import ElementTree
@@ -99,18 +100,29 @@ def _decode(data, field, name):
     return data
 
 
+# A module run reads server.xml and web.xml several times over (the plan rehearses several
+# reconcilers, each reading the box); Tomcat's default web.xml alone is 4,700 lines. Parsing is a
+# pure function of the text and nothing changes a parsed node afterwards, so the last texts' results
+# are kept. Under Mitogen, where modules share an interpreter, the cache holds a few texts' trees.
+@functools.lru_cache(maxsize=8)
+def _well_formed(text):
+    """Return None for well-formed XML text; raise ElementTree.ParseError otherwise (not cached)."""
+    ElementTree.fromstring(text)
+
+
 def _check_well_formed(text, field, name):
     """Raise StarfaceError with line and column when text is not well-formed XML (never quoting the text)."""
     try:
-        ElementTree.fromstring(text)
+        _well_formed(text)
     except ElementTree.ParseError as exc:
         line, column = exc.position
         raise StarfaceError('%s is not valid XML (line %d, column %d): %s. Fix the file by hand or restore it '
                             'from a backup.' % (name, line, column + 1, expat.ErrorString(exc.code)), field=field)
 
 
+@functools.lru_cache(maxsize=8)
 def _parse(text):
-    """Return the top-level nodes (elements and comments) of well-formed XML text."""
+    """Return the top-level nodes (elements and comments) of well-formed XML text (shared: never change them)."""
     top = _Node(None, 0, 0)
     stack = [top]
     for match in _TOKEN.finditer(text):
