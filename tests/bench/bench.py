@@ -39,8 +39,11 @@ from lab.starface_lab import PROVISIONING_HTTP_PORT, PROVISIONING_HTTPS_PORT, La
 
 BIN = Path(sys.executable).parent
 FIRST_ADDRESS = '127.0.1.10'
-OVERHEAD_TARGET = 1.5
+OVERHEAD_TARGET = 1.2
 FLOOR_TARGET = 1.3
+NO_CHANGE_TARGET = 1.5
+MODULE_RUNS_TARGET = 2
+CALLBACKS = Path(__file__).resolve().parent / 'callback_plugins'
 FIRST_BATCH = 1
 BATCH = 5
 SCALES = (5, 10, 20)
@@ -165,7 +168,7 @@ class Bench:
 
 # -- running Ansible ----------------------------------------------------------------------------------------------
 
-def run_timed(command: list, log: Path, peak_rss: bool = False) -> dict:
+def run_timed(command: list, log: Path, peak_rss: bool = False, env: dict = None) -> dict:
     """Run an Ansible command; return its seconds, exit code and (with peak_rss) the peak RSS in KiB.
 
     The peak RSS is GNU time's (package time); without it, the children's peak from getrusage when this
@@ -176,7 +179,7 @@ def run_timed(command: list, log: Path, peak_rss: bool = False) -> dict:
         command = ['/usr/bin/time', '-v'] + command
     children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     began = time.monotonic()
-    done = subprocess.run(command, env=ansible_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    done = subprocess.run(command, env=env or ansible_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=3600, check=False)
     seconds = time.monotonic() - began
     with open(str(log), 'a', encoding='utf-8') as handle:
@@ -186,6 +189,38 @@ def run_timed(command: list, log: Path, peak_rss: bool = False) -> dict:
     if peak_rss and not gnu_time and resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > children_peak:
         rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return dict(seconds=seconds, rc=done.returncode, rss_kib=rss_kib, output=done.stdout)
+
+
+def mitogen_env():
+    """Ansible's environment with Mitogen for Ansible's mitogen_linear strategy, or None when mitogen is missing."""
+    try:
+        import ansible_mitogen  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    env = ansible_env()
+    env.update(ANSIBLE_STRATEGY_PLUGINS=os.path.join(os.path.dirname(ansible_mitogen.__file__), 'plugins', 'strategy'),
+               ANSIBLE_STRATEGY='mitogen_linear')
+    return env
+
+
+def counting_env():
+    """Ansible's environment with the task_count callback, which prints TASKCOUNT {host: counts} at the end."""
+    env = ansible_env()
+    env.update(ANSIBLE_CALLBACK_PLUGINS=env['ANSIBLE_CALLBACK_PLUGINS'] + os.pathsep + str(CALLBACKS),
+               ANSIBLE_CALLBACKS_ENABLED='task_count')
+    return env
+
+
+def task_times(output: str) -> list:
+    """The TASKTIME line of a run with counting_env: [task name, seconds] in order."""
+    lines = [line for line in output.splitlines() if line.startswith('TASKTIME ')]
+    return json.loads(lines[-1][len('TASKTIME '):]) if lines else []
+
+
+def task_counts(output: str) -> dict:
+    """The TASKCOUNT line of a run with counting_env, as {host: dict(tasks, skipped, modules)}."""
+    lines = [line for line in output.splitlines() if line.startswith('TASKCOUNT ')]
+    return json.loads(lines[-1][len('TASKCOUNT '):]) if lines else {}
 
 
 def ad_hoc(module: str, args: dict) -> list:
@@ -235,6 +270,9 @@ def overhead(bench: Bench, ca: OpensslCa, runs: int, log: Path) -> dict:
             base, state='selfsigned', server_name=plain.server_name, subject_alt_names=[plain.address]))),
         ('starface_cert_import', ad_hoc('telephony.starface.starface_cert_import', answer)),
         ('starface_restart', ad_hoc('telephony.starface.starface_restart', base)),
+        ('starface_plan', ad_hoc('telephony.starface.starface_plan', dict(
+            base, settings=dict(http_enabled=True, http_port=80, https_enabled=True, https_port=443, force_https=False),
+            certificate=dict(source='selfsigned', server_name=plain.server_name, subject_alt_names=[plain.address])))),
     ]
     restarts, pids = bench.restarts(), bench.pids()
     times = dict((name, []) for name, dummy in cases)
@@ -251,11 +289,34 @@ def overhead(bench: Bench, ca: OpensslCa, runs: int, log: Path) -> dict:
             java[name] = sum(1 for program in programs_started(command, bench.work) if program in JAVA_PROGRAMS)
     ping = statistics.median(times['ansible.builtin.ping'])
     rows = []
-    for name, dummy in cases:
+    for name, command in cases:
         median = statistics.median(times[name])
-        rows.append(dict(name=name, median=median, ratio=median / ping, java=java.get(name)))
+        rows.append(dict(name=name, median=median, ratio=median / ping, java=java.get(name),
+                         process=module_process_seconds(command, bench.work)))
     return dict(rows=rows, runs=runs, failures=sorted(set(failures)), strace=bool(java),
                 restarts=sum(bench.restarts().values()) - sum(restarts.values()), pids_unchanged=bench.pids() == pids)
+
+
+def module_process_seconds(command: list, work: Path, runs: int = 5) -> float:
+    """Median seconds of the module's own process: its AnsiballZ file (kept by one more run) run again by itself.
+
+    The ad hoc run's wall time less this is Ansible on the controller: starting, building and sending the module.
+    """
+    remote = work / 'remote-tmp'
+    shutil.rmtree(str(remote), ignore_errors=True)
+    env = dict(ansible_env(), ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=str(remote))
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=600)
+    payloads = sorted(remote.glob('*/AnsiballZ_*.py'))
+    if not payloads:
+        return None
+    seconds = []
+    for dummy in range(runs):
+        began = time.monotonic()
+        subprocess.run([env['ANSIBLE_PYTHON_INTERPRETER'], str(payloads[0])], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False, timeout=600)
+        seconds.append(time.monotonic() - began)
+    shutil.rmtree(str(remote), ignore_errors=True)
+    return statistics.median(seconds)
 
 
 class FleetRequests:
@@ -346,8 +407,9 @@ def fleet(bench: Bench, log: Path) -> dict:
     ping = run_timed(playbook(inventory, ping_play), log, peak_rss=True)
     floor = batches(len(bench.boxes)) * restart_seconds
     reload = reload_rollout(bench, inventory, serial, log)
+    mitogen = mitogen_rollout(bench, inventory, serial, log)
     return dict(method=method, boxes=len(bench.boxes), batches=batches(len(bench.boxes)),
-                rollout_requests=rollout_requests, reload=reload,
+                rollout_requests=rollout_requests, reload=reload, mitogen=mitogen,
                 restart_seconds=restart_seconds, floor=floor, rollout=rollout, rollout_rc=rollout['rc'],
                 restarts_per_box=sorted(set(changed.values())), new_certificates=new_certificates,
                 rerun=rerun, ping=ping, rerun_restarts=sum(bench.restarts().values()) - sum(restarts.values()),
@@ -369,6 +431,22 @@ def reload_rollout(bench: Bench, inventory: Path, serial: list, log: Path) -> di
                                      if served_sha256(box.address, 443) != before[box.root.name]))
 
 
+def mitogen_rollout(bench: Bench, inventory: Path, serial: list, log: Path):
+    """The rollout and its no-change rerun under mitogen_linear (None without mitogen)."""
+    env = mitogen_env()
+    if env is None:
+        return None
+    before = dict((box.root.name, served_sha256(box.address, 443)) for box in bench.boxes)
+    restarts = bench.restarts()
+    run = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial, '-e',
+                             'starface_webserver_force_renewal=true'), log, peak_rss=True, env=env)
+    changed = dict((name, count - restarts[name]) for name, count in bench.restarts().items())
+    new_certificates = sum(1 for box in bench.boxes if served_sha256(box.address, 443) != before[box.root.name])
+    rerun = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial), log, peak_rss=True, env=env)
+    return dict(run=run, rc=run['rc'], rerun=rerun, restarts_per_box=sorted(set(changed.values())),
+                new_certificates=new_certificates)
+
+
 def scaling(bench: Bench, runs: int, log: Path) -> list:
     """No-change runs of the role (no serial, a fork per box) at several fleet sizes, against a ping play."""
     role_play = bench.work / 'role.yml'
@@ -385,9 +463,24 @@ def scaling(bench: Bench, runs: int, log: Path) -> list:
         ping = [run_timed(playbook(inventory, ping_play), log) for dummy in range(runs)]
         role_median = statistics.median(result['seconds'] for result in role)
         ping_median = statistics.median(result['seconds'] for result in ping)
+        # One more run, counting tasks and module runs per box (not in the medians: the callback costs a little).
+        counted = run_timed(playbook(inventory, role_play), log, env=counting_env())
+        counts = list(task_counts(counted['output']).values())
+        env = mitogen_env()
+        mitogen = None
+        if env is not None:
+            mitogen_role = [run_timed(playbook(inventory, role_play), log, env=env) for dummy in range(runs)]
+            mitogen_ping = [run_timed(playbook(inventory, ping_play), log, env=env) for dummy in range(runs)]
+            mitogen = dict(role=statistics.median(result['seconds'] for result in mitogen_role),
+                           ping=statistics.median(result['seconds'] for result in mitogen_ping),
+                           failed=sum(1 for result in mitogen_role if result['rc']))
         rows.append(dict(boxes=count, role=role_median, ping=ping_median, ratio=role_median / ping_median,
                          per_box=role_median / count, failed=sum(1 for result in role if result['rc']),
-                         restarts=sum(bench.restarts().values()) - restarts))
+                         restarts=sum(bench.restarts().values()) - restarts,
+                         tasks=max(item['tasks'] + item['skipped'] for item in counts) if counts else None,
+                         skipped=max(item['skipped'] for item in counts) if counts else None,
+                         modules=max(item['modules'] for item in counts) if counts else None,
+                         task_times=task_times(counted['output']), mitogen=mitogen))
     return rows
 
 
@@ -470,12 +563,21 @@ def overhead_section(over: dict) -> list:
               'the run executed, counted with `strace -f -e trace=execve` in one more run of each.'
               % (over['runs'], OVERHEAD_TARGET))
     lines = ['## Overhead of a run that changes nothing', '', method, '',
-             '| module (no change) | median s | x ping | within %.1fx | Java processes |' % OVERHEAD_TARGET,
-             '| --- | ---: | ---: | --- | ---: |']
+             '| module (no change) | median s | x ping | within %.1fx | Java processes | module process s | '
+             'rest (controller) s |' % OVERHEAD_TARGET,
+             '| --- | ---: | ---: | --- | ---: | ---: | ---: |']
     for row in over['rows']:
         java = '-' if row['java'] is None else str(row['java'])
-        lines.append('| %s | %.2f | %.2f | %s | %s |'
-                     % (row['name'], row['median'], row['ratio'], verdict(row['ratio'], OVERHEAD_TARGET), java))
+        process = row.get('process')
+        lines.append('| %s | %.2f | %.2f | %s | %s | %s | %s |'
+                     % (row['name'], row['median'], row['ratio'], verdict(row['ratio'], OVERHEAD_TARGET), java,
+                        '-' if process is None else '%.2f' % process,
+                        '-' if process is None else '%.2f' % (row['median'] - process)))
+    lines += ['', 'Module process: the AnsiballZ file of one more run, kept (`ANSIBLE_KEEP_REMOTE_FILES`) and run '
+              'again by itself 5 times (median): Python starting, unpacking and importing the module and its '
+              'module_utils (compiled from source: the zip holds no bytecode), and the module\'s own work. The '
+              'rest is Ansible on the controller: starting, reading the inventory, building the module, '
+              'running it and reading its result.']
     note = ('Restarts during these runs: %d (counted by a wrapper around the restart command); Tomcat PIDs '
             'unchanged: %s; runs that failed or reported a change: %s.'
             % (over['restarts'], yes_no(over['pids_unchanged']), ', '.join(over['failures']) or 'none'))
@@ -517,6 +619,16 @@ def fleet_section(fleet_facts: dict, cpus) -> list:
              'afterwards: %d of %d; HTTPS requests during it failed %d of %d times.'
              % (reload['rc'], reload['restarts'], yes_no(reload['pids_unchanged']), reload['new_certificates'],
                 fleet_facts['boxes'], reload['requests']['failed'], reload['requests']['requests']))
+    mitogen = fleet_facts.get('mitogen')
+    if mitogen:
+        rows += [('rollout, mitogen_linear', mitogen['run']['seconds'], 'floor %.1f s' % fleet_facts['floor'],
+                  '%.2f' % (mitogen['run']['seconds'] / fleet_facts['floor']), mib(mitogen['run']['rss_kib'])),
+                 ('rerun, mitogen_linear', mitogen['rerun']['seconds'], 'ping play, same serial, %.1f s' % ping['seconds'],
+                  '%.2f' % (mitogen['rerun']['seconds'] / ping['seconds']), mib(mitogen['rerun']['rss_kib']))]
+        note += ('\n\nUnder mitogen_linear: rollout exit code %d, rerun exit code %d, restarts per box during the '
+                 'rollout: %s, boxes serving a new certificate afterwards: %d of %d.'
+                 % (mitogen['rc'], mitogen['rerun']['rc'], ', '.join(str(count) for count in mitogen['restarts_per_box']),
+                    mitogen['new_certificates'], fleet_facts['boxes']))
     return (['## Fleet: a new certificate on %d boxes' % fleet_facts['boxes'], '', method, '',
              '| run | wall s | compared with | ratio | peak RSS of ansible-playbook |',
              '| --- | ---: | --- | ---: | ---: |'] + ['| %s | %.1f | %s | %s | %s |' % row for row in rows] +
@@ -528,11 +640,37 @@ def scaling_section(rows: list, runs: int) -> list:
     lines = ['## Scaling of a run that changes nothing', '',
              'The role on every box at once (no serial, `-f 20`), against a play with one ping task over the same '
              'boxes; median of %d runs each.' % runs, '',
-             '| boxes | role s | ping play s | x ping | role s per box | failed runs | restarts |',
-             '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+             '| boxes | role s | ping play s | x ping | role s per box | failed runs | restarts | tasks per box '
+             '(skipped) | module runs per box | role s, mitogen_linear | ping play s, mitogen_linear |',
+             '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
     for row in rows:
-        lines.append('| %(boxes)d | %(role).1f | %(ping).1f | %(ratio).2f | %(per_box).2f | %(failed)d | %(restarts)d |'
-                     % row)
+        mitogen = row.get('mitogen')
+        lines.append('| %d | %.1f | %.1f | %.2f | %.2f | %d | %d | %s | %s | %s | %s |' % (
+            row['boxes'], row['role'], row['ping'], row['ratio'], row['per_box'], row['failed'], row['restarts'],
+            '-' if row.get('tasks') is None else '%d (%d)' % (row['tasks'], row['skipped']),
+            '-' if row.get('modules') is None else str(row['modules']),
+            '-' if mitogen is None else '%.1f%s' % (mitogen['role'], ' (%d failed)' % mitogen['failed']
+                                                   if mitogen['failed'] else ''),
+            '-' if mitogen is None else '%.1f' % mitogen['ping']))
+    lines += ['', 'Tasks and module runs per box: the most any box had, counted in one more run with the bench\'s '
+              'task_count callback (tests/bench/callback_plugins/); a skipped task counts as a task. '
+              'mitogen_linear: the same plays with Mitogen for Ansible\'s strategy (PyPI mitogen), %d runs each.'
+              % runs]
+    return lines
+
+
+def task_time_section(rows: list) -> list:
+    """Where the no-change run's time goes, task by task, at the largest fleet size."""
+    if not rows or not rows[-1].get('task_times'):
+        return []
+    row = rows[-1]
+    total = sum(seconds or 0 for dummy, seconds in row['task_times'])
+    lines = ['## Where a no-change run spends its time', '',
+             'The counted run of the role on %d boxes (scaling above), task by task: seconds from the start of '
+             'a task to the start of the next, over all boxes (a fork per box, %s CPUs). Sum %.1f s; the rest '
+             'of the run is Ansible starting and reading the inventory and the role.'
+             % (row['boxes'], os.cpu_count(), total), '', '| task | s |', '| --- | ---: |']
+    lines += ['| %s | %.2f |' % (name.split(' : ', 1)[-1], seconds or 0) for name, seconds in row['task_times']]
     return lines
 
 
@@ -560,15 +698,59 @@ def memory_section(rss: dict, facts: dict) -> list:
             % (facts['addresses'][0], facts['addresses'][-1], facts['setup_seconds'])]
 
 
+def targets(facts: dict) -> list:
+    """Each target of issue #14 with the figure measured for it: (target, measured, met)."""
+    fleet_facts, rows = facts['fleet'], []
+    for row in facts['scaling']:
+        if row['boxes'] in (5, 20) or row is facts['scaling'][-1]:
+            rows.append(('no-change role run, %d boxes, at most %.1fx a ping play' % (row['boxes'], NO_CHANGE_TARGET),
+                         '%.2fx (%.1f s / %.1f s)' % (row['ratio'], row['role'], row['ping']),
+                         row['ratio'] <= NO_CHANGE_TARGET))
+    floor_ratio = fleet_facts['rollout']['seconds'] / fleet_facts['floor']
+    rows.append(('rollout to %d boxes, at most %.1fx the restart floor' % (fleet_facts['boxes'], FLOOR_TARGET),
+                 '%.2fx (%.1f s / %.1f s)' % (floor_ratio, fleet_facts['rollout']['seconds'], fleet_facts['floor']),
+                 floor_ratio <= FLOOR_TARGET))
+    rows.append(('one restart per changed box', ', '.join(str(count) for count in fleet_facts['restarts_per_box']),
+                 fleet_facts['restarts_per_box'] == [1]))
+    rows.append(('%d of %d boxes serve the new certificate' % (fleet_facts['boxes'], fleet_facts['boxes']),
+                 '%d of %d' % (fleet_facts['new_certificates'], fleet_facts['boxes']),
+                 fleet_facts['new_certificates'] == fleet_facts['boxes']))
+    modules = [row['modules'] for row in facts['scaling'] if row.get('modules') is not None]
+    rows.append(('at most %d module runs per box on the no-change path' % MODULE_RUNS_TARGET,
+                 str(max(modules)) if modules else 'not counted', bool(modules) and max(modules) <= MODULE_RUNS_TARGET))
+    for row in facts['overhead']['rows'][1:]:
+        rows.append(('%s no-change run at most %.1fx ping' % (row['name'], OVERHEAD_TARGET), '%.2fx' % row['ratio'],
+                     row['ratio'] <= OVERHEAD_TARGET))
+    mitogen = fleet_facts.get('mitogen')
+    rows.append(('rollout and rerun under mitogen_linear, beside linear',
+                 'not measured (mitogen missing)' if mitogen is None else
+                 'rollout %.1f s (linear %.1f s), rerun %.1f s (linear %.1f s), exit codes %d/%d'
+                 % (mitogen['run']['seconds'], fleet_facts['rollout']['seconds'], mitogen['rerun']['seconds'],
+                    fleet_facts['rerun']['seconds'], mitogen['rc'], mitogen['rerun']['rc']),
+                 mitogen is not None and mitogen['rc'] == 0 and mitogen['rerun']['rc'] == 0))
+    return rows
+
+
+def targets_section(facts: dict) -> list:
+    """The targets, met or not, read from the figures below."""
+    lines = ['## Targets', '', 'Read from the figures below by bench.py (`targets()`), not written by hand.', '',
+             '| target | measured | met |', '| --- | --- | --- |']
+    lines += ['| %s | %s | %s |' % (target, measured, 'met' if met else 'NOT MET') for target, measured, met in
+              targets(facts)]
+    return lines
+
+
 def report(facts: dict) -> str:
     """The results as Markdown."""
     intro = ('Written by `tests/bench/bench.py` (`make bench`) on %s. Figures, not pass/fail tests: another '
              'machine, or other work on this one, gives other numbers.' % facts['machine']['date'])
-    sections = [['# Benchmarks', '', intro], machine_section(facts['machine']), overhead_section(facts['overhead']),
+    sections = [['# Benchmarks', '', intro], targets_section(facts), machine_section(facts['machine']),
+                overhead_section(facts['overhead']),
                 fleet_section(facts['fleet'], facts['machine']['cpus']),
-                scaling_section(facts['scaling'], facts['scaling_runs']), fail_fast_section(facts['fail_fast']),
+                scaling_section(facts['scaling'], facts['scaling_runs']), task_time_section(facts['scaling']),
+                fail_fast_section(facts['fail_fast']),
                 memory_section(facts['memory'], facts)]
-    return '\n\n'.join('\n'.join(section) for section in sections) + '\n'
+    return '\n\n'.join('\n'.join(section) for section in sections if section) + '\n'
 
 
 def mib(kib) -> str:
@@ -606,6 +788,8 @@ def table(facts: dict) -> str:
         '-' if fast['restart_to_rollback'] is None else '%.1f' % fast['restart_to_rollback'], fast['seconds'],
         fast['timeout'])))
     rows.append(('box RSS median / max', '%.0f / %.0f MiB' % (facts['memory']['median'], facts['memory']['max'])))
+    rows += [('target: ' + target, '%s: %s' % ('met' if met else 'NOT MET', measured))
+             for target, measured, met in targets(facts)]
     width = max(len(name) for name, dummy in rows)
     return '\n'.join('%-*s  %s' % (width, name, value) for name, value in rows)
 
