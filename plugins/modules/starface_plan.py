@@ -15,18 +15,21 @@ version_added: 0.1.0
 description:
   - Reads the box once and says whether a run with these settings and this certificate would
     change anything. It answers for M(telephony.starface.starface_restart) (a change an earlier run left
-    pending), M(telephony.starface.starface_webserver) (O(settings)) and the certificate (O(certificate)).
-  - The answers come from the same code those modules run, in check mode, so the plan cannot
-    disagree with them. A playbook that runs them only when RV(plan.changes) is true changes
-    the same as one that always runs them, and a box with nothing to change costs one module
-    run. The role C(telephony.starface.starface_webserver) works this way.
+    pending, or temporary files a killed run left), M(telephony.starface.starface_webserver)
+    (O(settings)) and the certificate (O(certificate)).
+  - For the settings and the provisional certificate the answers come from the same code those
+    modules run, in check mode. For a CA-signed certificate the plan says whether one is needed
+    (RV(renewal)); the request and the import check their own input when they run. A playbook
+    that runs the modules only when RV(plan.changes) is true costs one module run on a box with
+    nothing to change. The role C(telephony.starface.starface_webserver) works this way.
   - Also returns everything M(telephony.starface.starface_webserver_info) returns, the
     served certificate included (see O(probe)); the most used of it is listed below, the rest
     (C(drift), C(restart_required), C(nat), C(tomcat), C(reload)) is documented there.
-  - Changes nothing. Bad settings fail here, with the message and field the module that
-    makes the change would give, before anything is written.
-  - A warning the modules would give is given here only for a part that does not change. The
-    module that makes a change gives the warnings of that change.
+  - Changes nothing. Bad settings, and a provisional certificate that cannot be made, fail here
+    with the message and field M(telephony.starface.starface_webserver) or
+    M(telephony.starface.starface_csr) would give, before anything is written.
+  - When nothing changes, the plan gives the warnings the modules would give (for example that a
+    valid CA-signed certificate is kept). Otherwise the modules that then run give them.
 author:
   - telephony.starface maintainers (@telephony-starface)
 extends_documentation_fragment:
@@ -171,15 +174,22 @@ plan:
   type: dict
   contains:
     changes:
-      description: Whether any part below changes, or a change is pending.
+      description: Whether any part below changes, a change is pending or a killed run left files.
       type: bool
       sample: false
     pending:
       description:
-        - Whether a change an earlier run wrote waits for its restart, which
+        - Whether a change an earlier run wrote (files or NAT rules) waits for its restart, which
           M(telephony.starface.starface_restart) would finish (RV(pending_files)).
       type: bool
       sample: false
+    leftovers:
+      description:
+        - Temporary files a killed run left next to the files the modules write (they may hold
+          key material). Any module that changes the box removes them, holding the box's lock.
+      type: list
+      elements: str
+      sample: []
     settings:
       description:
         - What M(telephony.starface.starface_webserver) would do with O(settings), null

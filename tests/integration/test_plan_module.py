@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from lab.clients import served_sha256
+from openssl_ca import OpensslCa
 from runner import box_args, file_hashes, run_module
 
 pytestmark = pytest.mark.lab
@@ -50,8 +51,8 @@ def test_a_box_as_wanted_plans_no_change_and_reads_what_is_served(box):
     run = plan(box, settings=SETTINGS, certificate=selfsigned(box))
     assert not run.failed and not run.changed, run.output
     assert run.result['plan'] == dict(
-        changes=False, pending=False,
-        settings=dict(changed=False, restart_required=False, warnings=[], settings=run.result['plan']['settings']['settings']),
+        changes=False, pending=False, leftovers=[],
+        settings=dict(changed=False, restart_required=False, warnings=[], settings=run.result['settings']),
         certificate=dict(source='selfsigned', changed=False, reasons=[], kept=None, warnings=[]))
     # The same as the modules find: nothing to do.
     assert not run_module('starface_webserver', dict(box_args(box), **SETTINGS)).changed
@@ -121,3 +122,34 @@ def test_a_ca_source_plans_renewal_of_the_provisional_certificate(box):
     assert run.result['plan']['settings'] is None
     forced = plan(box, certificate=dict(source='ca', server_name=box.server_name, subject_alt_names=names, force=True))
     assert forced.result['plan']['certificate']['reasons'] == ['forced', 'self_signed']
+
+
+def test_files_a_killed_run_left_are_planned_and_the_restart_module_removes_them(box):
+    leftover = box.server_xml.parent / '.server.xml.abcd1234.tmp'
+    leftover.write_text('half a server.xml')
+    run = plan(box, settings=SETTINGS)
+    assert run.result['plan']['leftovers'] == [str(leftover)], run.output
+    assert run.result['plan']['changes'] is True and run.result['plan']['settings']['changed'] is False
+    assert leftover.exists(), 'the plan removed a file'
+    restart = run_module('starface_restart', box_args(box))
+    assert not restart.failed and not restart.changed, restart.output
+    assert not leftover.exists()
+    assert plan(box, settings=SETTINGS).result['plan']['changes'] is False
+
+
+def test_a_kept_ca_signed_certificate_is_said_by_the_plan_when_nothing_changes(box, tmp_path):
+    ca = OpensslCa(tmp_path / 'ca')
+    made = run_module('starface_csr', dict(box_args(box), server_name=box.server_name, subject_alt_names=box_names(box)))
+    assert not made.failed, made.output
+    done = run_module('starface_cert_import', dict(box_args(box), certificate=ca.response(ca.sign(made.result['csr'])),
+                                                   root_certificate=ca.text('root'), server_name=box.server_name))
+    assert done.changed and not done.failed, done.output
+    # The role's selfsigned source on a box that now serves a valid CA-signed certificate: kept, and said.
+    run = plan(box, settings=SETTINGS, certificate=selfsigned(box))
+    certificate = run.result['plan']['certificate']
+    assert run.result['plan']['changes'] is False and certificate['changed'] is False, run.output
+    assert certificate['kept']['reason'] == 'ca_signed', certificate
+    assert any('Kept the CA-signed certificate' in warning for warning in run.warnings), run.output
+    module = run_module('starface_csr', dict(box_args(box), state='selfsigned', server_name=box.server_name,
+                                             subject_alt_names=box_names(box)))
+    assert not module.changed and module.result['kept'] == certificate['kept'], module.output

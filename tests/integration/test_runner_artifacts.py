@@ -30,7 +30,7 @@ import ansible_runner
 import pytest
 
 from lab.clients import served_sha256
-from runner import COLLECTIONS
+from runner import COLLECTIONS, box_args, file_hashes, run_module
 
 pytestmark = pytest.mark.lab
 
@@ -178,7 +178,8 @@ def test_report_lines_are_the_jobs_artifacts(fleet):
     assert {'ansible_python_interpreter': '/usr/bin/python3', '__starface_webserver_python_ready': True} in facts, facts
     # With the interpreter set, no module of pbx-a needed interpreter discovery (auto_silent would have run it).
     modules = host_events(events, 'pbx-a')
-    assert any(event['event_data'].get('task_action') == 'telephony.starface.starface_restart' for event in modules)
+    assert [event['event'] for event in modules
+            if event['event_data'].get('task_action') == 'telephony.starface.starface_plan'] == ['runner_on_ok']
     assert not [event for event in modules if 'discovered_interpreter_python' in
                 json.dumps(event['event_data'].get('res', {}).get('ansible_facts', {}))], 'interpreter discovery ran'
     assert not host_events(events, 'pbx-b', 'ansible.builtin.script'), 'pbx-b ran the bootstrap'
@@ -308,3 +309,22 @@ def test_a_box_without_a_usable_python_fails_clearly_and_is_recorded(lab_box_fac
     assert not [action for action in actions if action.startswith('telephony.starface.')], actions
     assert result.stats['rescued'].get('pbx-a') == 1, result.stats
     assert fleet.served() == served and box.pid() == pid
+
+
+def test_a_plan_that_fails_leaves_an_earlier_pending_change_as_it_is(lab_box_factory, tmp_path):
+    box = lab_box_factory()
+    staged = run_module('starface_webserver', dict(box_args(box), https_port=8443, restart=False))
+    assert staged.changed and staged.result['restart_required'], staged.output
+    files, pid = file_hashes(box.server_xml, box.web_xml, box.keystore), box.pid()
+    fleet = Fleet(tmp_path, {'pbx-b': box})
+    # A bind address no check on the controller refuses: the plan, on the box, does.
+    result, artifacts, dummy = fleet.run('refused', host_vars={'pbx-b': dict(starface_webserver_bind_address='no such/address')})
+    assert result.status == 'failed', stdout_of(result)
+    line = artifacts['starface_webserver_report']['pbx-b']
+    assert line['status'] == 'failed' and 'bind_address' in line['message'], line
+    assert 'Rolled back' not in line['message'], line
+    # The earlier run's change is still written and waits for its restart; nothing was restarted.
+    assert file_hashes(box.server_xml, box.web_xml, box.keystore) == files
+    assert box.pid() == pid
+    info = run_module('starface_webserver_info', box_args(box))
+    assert info.result['restart_required'] is True, info.output

@@ -102,8 +102,9 @@ def _decode(data, field, name):
 
 # A module run reads server.xml and web.xml several times over (the plan rehearses several
 # reconcilers, each reading the box); Tomcat's default web.xml alone is 4,700 lines. Parsing is a
-# pure function of the text and nothing changes a parsed node afterwards, so the last texts' results
-# are kept. Under Mitogen, where modules share an interpreter, the cache holds a few texts' trees.
+# pure function of the text and nothing changes a parsed node afterwards, so the results for the
+# last whole files (_well_formed, _root) are kept. Under Mitogen, where modules share an
+# interpreter, the cache holds a few files' trees.
 @functools.lru_cache(maxsize=8)
 def _well_formed(text):
     """Return None for well-formed XML text; raise ElementTree.ParseError otherwise (not cached)."""
@@ -120,9 +121,8 @@ def _check_well_formed(text, field, name):
                             'from a backup.' % (name, line, column + 1, expat.ErrorString(exc.code)), field=field)
 
 
-@functools.lru_cache(maxsize=8)
 def _parse(text):
-    """Return the top-level nodes (elements and comments) of well-formed XML text (shared: never change them)."""
+    """Return the top-level nodes (elements and comments) of well-formed XML text."""
     top = _Node(None, 0, 0)
     stack = [top]
     for match in _TOKEN.finditer(text):
@@ -139,8 +139,9 @@ def _parse(text):
     return top.children
 
 
+@functools.lru_cache(maxsize=8)
 def _root(text):
-    """Return the document element of well-formed XML text."""
+    """Return the document element of well-formed XML text (a whole file; shared: never change it)."""
     return [node for node in _parse(text) if node.comment is None][0]
 
 

@@ -113,10 +113,11 @@ class Journal:
             journal = self.pending()
         return journal
 
-    def remove_leftovers(self):
+    def remove_leftovers(self, remove=True):
         """Remove temporary files killed runs left next to the files the modules write; return their paths.
 
-        Call this only holding the box's lock (see _change.lock.BoxLock).
+        Call this only holding the box's lock (see _change.lock.BoxLock). Without ``remove`` they
+        are only listed (starface_plan: a box with such files has something to do).
         """
         from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml
 
@@ -133,10 +134,10 @@ class Journal:
         for path in paths:
             target = os.path.realpath(path)
             by_directory.setdefault(os.path.dirname(target), []).append(os.path.basename(target))
-        removed = remove_temporary_files(self.box.state_dir)
+        removed = remove_temporary_files(self.box.state_dir, remove=remove)
         for directory, names in by_directory.items():
             if not same_path(directory, self.box.state_dir):
-                removed.extend(remove_temporary_files(directory, names))
+                removed.extend(remove_temporary_files(directory, names, remove=remove))
         return removed
 
     def new_journal(self):

@@ -362,7 +362,8 @@ def _load_own_der_key(der):
     That check (cryptography 39 and later skip it on request) takes about 30 ms for a 2048-bit key,
     on every module run that reads the keystore. It guards against keys made to leak through
     faulty signatures; this key is the one Tomcat serves with, from a file only root and Tomcat may
-    write, and _check_entry compares its public key with the leaf's right after.
+    write. A key that does not fit its certificate is still refused before a keystore is written
+    (_check_entry), and a change is verified by a TLS handshake after its restart.
     """
     try:
         return serialization.load_der_private_key(der, None, unsafe_skip_rsa_key_validation=True)

@@ -6,11 +6,14 @@
 """What a run would change, in one read: the reconcilers rehearsed in check mode, plus the box's state.
 
 The plan is no second opinion: it runs the same WebServer and SelfSigned code that starface_webserver
-and starface_csr run, in check mode, so it cannot disagree with them about what changes.
+and starface_csr run, in check mode. For a CA-signed certificate it says only whether one is needed
+(read_info's renewal reasons); the request and the import check their own input when they run.
 """
 
 from __future__ import annotations
 
+from ansible_collections.telephony.starface.plugins.module_utils._appliance.box import Box
+from ansible_collections.telephony.starface.plugins.module_utils._change.transaction import Transaction
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.certificate import SelfSigned
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.info import read_info
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.webserver import WebServer
@@ -75,18 +78,23 @@ def info_params(params):
 def plan(module):
     """Return read_info's state of the box with ``plan``: what starface_restart, _webserver and the certificate would change.
 
-    A part that does not change says its warnings here (no module run later would say them); a part
-    that changes leaves them to the module that makes the change.
+    ``pending`` is any journal of a change waiting for its restart (files or NAT rules), ``leftovers``
+    the temporary files a killed run left, which starface_restart removes under the box's lock.
+    When nothing changes, the plan gives the warnings the modules would give (no module runs
+    after it to give them); otherwise the modules that run give them.
     """
     params = module.params
     result = read_info(Rehearsal(info_params(params)))
-    pending = bool(result['pending_files'])
+    transaction = Transaction(Box(box_params(params)))
+    pending = transaction.pending() is not None
+    leftovers = transaction.remove_leftovers(remove=False)
     settings = plan_settings(params) if params.get('settings') is not None else None
     certificate = plan_certificate(params, result.get('renewal')) if params.get('certificate') else None
-    for part in (settings, certificate):
-        if part and not part['changed']:
-            for warning in part['warnings']:
+    changes = pending or bool(leftovers) or any(part['changed'] for part in (settings, certificate) if part)
+    if not changes:
+        for part in (settings, certificate):
+            for warning in (part or {}).get('warnings', []):
                 module.warn(warning)
-    changes = pending or any(part['changed'] for part in (settings, certificate) if part)
-    result.update(changed=False, plan=dict(changes=changes, pending=pending, settings=settings, certificate=certificate))
+    result.update(changed=False, plan=dict(changes=changes, pending=pending, leftovers=leftovers, settings=settings,
+                                           certificate=certificate))
     return result
