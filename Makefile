@@ -77,7 +77,7 @@ help:
 	make molecule        the role's molecule scenarios (extensions/molecule)
 	make molecule-mitogen  the fleet scenario under Mitogen's mitogen_linear strategy
 	make demo            show the collection at work on a lab box
-	make bench           benchmarks on 20 lab boxes (about 12 minutes); writes docs/benchmarks.md
+	make bench           benchmarks on 20 lab boxes (about 15 minutes); writes docs/benchmarks.md
 	make build           the collection tarball in .build/dist
 	make clean           remove .build, tests/output and caches (distclean: also .venv)
 	EOF

@@ -367,6 +367,15 @@ def one_restart(box, runs: int = 3) -> float:
     return statistics.median(seconds)
 
 
+def batch_restart(boxes: list) -> float:
+    """Seconds for these boxes' restart commands run all at once, as a batch of the rollout restarts them."""
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(boxes)) as pool:
+        list(pool.map(lambda box: subprocess.run([str(box.restart_command)], stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.DEVNULL, check=True), boxes))
+    return time.monotonic() - began
+
+
 def batches(count: int) -> int:
     """Batches of the rollout: a canary box, then BATCH boxes at a time."""
     return 1 + math.ceil(max(count - FIRST_BATCH, 0) / BATCH)
@@ -376,6 +385,7 @@ def fleet(bench: Bench, log: Path) -> dict:
     """Roll new certificates over every box with the rollout playbook, then rerun it without change."""
     inventory = bench.inventory(bench.boxes)
     restart_seconds = one_restart(bench.boxes[2])
+    batch_seconds = batch_restart(bench.boxes[:BATCH])
     before = dict((box.root.name, served_sha256(box.address, 443)) for box in bench.boxes)
     restarts = bench.restarts()
     serial = ['-e', 'starface_batch=%d' % BATCH]
@@ -383,7 +393,7 @@ def fleet(bench: Bench, log: Path) -> dict:
     addresses = [box.address for box in bench.boxes]
     with FleetRequests(addresses) as requests:
         rollout = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial, '-e',
-                                     'starface_webserver_force_renewal=true'), log, peak_rss=True)
+                                     'starface_webserver_force_renewal=true'), log, peak_rss=True, env=counting_env())
     rollout_requests = requests.facts()
     if rollout['rc']:
         method = ('modules in a play (starface_csr selfsigned force, restart: false; starface_restart): the role '
@@ -402,18 +412,23 @@ def fleet(bench: Bench, log: Path) -> dict:
 
     restarts, pids = bench.restarts(), bench.pids()
     rerun = run_timed(rerun_command, log, peak_rss=True)
+    rerun_restarts = sum(bench.restarts().values()) - sum(restarts.values())
+    rerun_pids_unchanged = bench.pids() == pids
     ping_play = bench.work / 'ping-serial.yml'
     ping_play.write_text(PING_PLAY.format(serial='  serial: [%d, %d]\n' % (FIRST_BATCH, BATCH)))
     ping = run_timed(playbook(inventory, ping_play), log, peak_rss=True)
     floor = batches(len(bench.boxes)) * restart_seconds
     reload = reload_rollout(bench, inventory, serial, log)
     mitogen = mitogen_rollout(bench, inventory, serial, log)
+    rollout_tasks = {}
+    for name, seconds in task_times(rollout['output']):
+        rollout_tasks[name] = rollout_tasks.get(name, 0) + (seconds or 0)
     return dict(method=method, boxes=len(bench.boxes), batches=batches(len(bench.boxes)),
+                batch_seconds=batch_seconds, rollout_tasks=sorted(rollout_tasks.items(), key=lambda item: -item[1]),
                 rollout_requests=rollout_requests, reload=reload, mitogen=mitogen,
                 restart_seconds=restart_seconds, floor=floor, rollout=rollout, rollout_rc=rollout['rc'],
                 restarts_per_box=sorted(set(changed.values())), new_certificates=new_certificates,
-                rerun=rerun, ping=ping, rerun_restarts=sum(bench.restarts().values()) - sum(restarts.values()),
-                rerun_pids_unchanged=bench.pids() == pids)
+                rerun=rerun, ping=ping, rerun_restarts=rerun_restarts, rerun_pids_unchanged=rerun_pids_unchanged)
 
 
 def reload_rollout(bench: Bench, inventory: Path, serial: list, log: Path) -> dict:
@@ -442,9 +457,11 @@ def mitogen_rollout(bench: Bench, inventory: Path, serial: list, log: Path):
                              'starface_webserver_force_renewal=true'), log, peak_rss=True, env=env)
     changed = dict((name, count - restarts[name]) for name, count in bench.restarts().items())
     new_certificates = sum(1 for box in bench.boxes if served_sha256(box.address, 443) != before[box.root.name])
+    restarts = bench.restarts()
     rerun = run_timed(playbook(inventory, 'telephony.starface.rollout', *serial), log, peak_rss=True, env=env)
     return dict(run=run, rc=run['rc'], rerun=rerun, restarts_per_box=sorted(set(changed.values())),
-                new_certificates=new_certificates)
+                new_certificates=new_certificates,
+                rerun_restarts=sum(bench.restarts().values()) - sum(restarts.values()))
 
 
 def scaling(bench: Bench, runs: int, log: Path) -> list:
@@ -626,9 +643,9 @@ def fleet_section(fleet_facts: dict, cpus) -> list:
                  ('rerun, mitogen_linear', mitogen['rerun']['seconds'], 'ping play, same serial, %.1f s' % ping['seconds'],
                   '%.2f' % (mitogen['rerun']['seconds'] / ping['seconds']), mib(mitogen['rerun']['rss_kib']))]
         note += ('\n\nUnder mitogen_linear: rollout exit code %d, rerun exit code %d, restarts per box during the '
-                 'rollout: %s, boxes serving a new certificate afterwards: %d of %d.'
+                 'rollout: %s, boxes serving a new certificate afterwards: %d of %d, restarts during the rerun: %d.'
                  % (mitogen['rc'], mitogen['rerun']['rc'], ', '.join(str(count) for count in mitogen['restarts_per_box']),
-                    mitogen['new_certificates'], fleet_facts['boxes']))
+                    mitogen['new_certificates'], fleet_facts['boxes'], mitogen['rerun_restarts']))
     return (['## Fleet: a new certificate on %d boxes' % fleet_facts['boxes'], '', method, '',
              '| run | wall s | compared with | ratio | peak RSS of ansible-playbook |',
              '| --- | ---: | --- | ---: | ---: |'] + ['| %s | %.1f | %s | %s | %s |' % row for row in rows] +
@@ -649,8 +666,8 @@ def scaling_section(rows: list, runs: int) -> list:
             row['boxes'], row['role'], row['ping'], row['ratio'], row['per_box'], row['failed'], row['restarts'],
             '-' if row.get('tasks') is None else '%d (%d)' % (row['tasks'], row['skipped']),
             '-' if row.get('modules') is None else str(row['modules']),
-            '-' if mitogen is None else '%.1f%s' % (mitogen['role'], ' (%d failed)' % mitogen['failed']
-                                                   if mitogen['failed'] else ''),
+            '-' if mitogen is None else '%.1f%s' % (
+                mitogen['role'], ' (%d failed)' % mitogen['failed'] if mitogen['failed'] else ''),
             '-' if mitogen is None else '%.1f' % mitogen['ping']))
     lines += ['', 'Tasks and module runs per box: the most any box had, counted in one more run with the bench\'s '
               'task_count callback (tests/bench/callback_plugins/); a skipped task counts as a task. '
@@ -671,6 +688,22 @@ def task_time_section(rows: list) -> list:
              'of the run is Ansible starting and reading the inventory and the role.'
              % (row['boxes'], os.cpu_count(), total), '', '| task | s |', '| --- | ---: |']
     lines += ['| %s | %.2f |' % (name.split(' : ', 1)[-1], seconds or 0) for name, seconds in row['task_times']]
+    return lines
+
+
+def rollout_time_section(fleet_facts: dict) -> list:
+    """Where the rollout spends its time, by task summed over the batches, and what a batch's restarts take."""
+    tasks = fleet_facts.get('rollout_tasks')
+    if not tasks:
+        return []
+    lines = ['## Where the rollout spends its time', '',
+             'The rollout above (counted with the task_count callback), each task\'s seconds summed over the %d '
+             'batches, the ten largest. %d boxes restarted at once, as a batch is, took %.1f s (one box alone %.1f '
+             's): %d batches of restarts alone are %.1f s on this machine.'
+             % (fleet_facts['batches'], BATCH, fleet_facts['batch_seconds'], fleet_facts['restart_seconds'],
+                fleet_facts['batches'], (fleet_facts['batches'] - 1) * fleet_facts['batch_seconds']
+                + fleet_facts['restart_seconds']), '', '| task | s |', '| --- | ---: |']
+    lines += ['| %s | %.2f |' % (name.split(' : ', 1)[-1], seconds) for name, seconds in tasks[:10]]
     return lines
 
 
@@ -747,6 +780,7 @@ def report(facts: dict) -> str:
     sections = [['# Benchmarks', '', intro], targets_section(facts), machine_section(facts['machine']),
                 overhead_section(facts['overhead']),
                 fleet_section(facts['fleet'], facts['machine']['cpus']),
+                rollout_time_section(facts['fleet']),
                 scaling_section(facts['scaling'], facts['scaling_runs']), task_time_section(facts['scaling']),
                 fail_fast_section(facts['fail_fast']),
                 memory_section(facts['memory'], facts)]

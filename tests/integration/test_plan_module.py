@@ -116,8 +116,8 @@ def test_bad_input_fails_the_plan_naming_the_field(box, options, field):
 def test_a_ca_source_plans_renewal_of_the_provisional_certificate(box):
     names = box_names(box)
     run = plan(box, certificate=dict(source='ca', server_name=box.server_name, subject_alt_names=names))
-    assert run.result['plan']['certificate'] == dict(source='ca', changed=True, reasons=['self_signed'], kept=None,
-                                                    warnings=[]), run.output
+    planned = dict(source='ca', changed=True, reasons=['self_signed'], kept=None, warnings=[])
+    assert run.result['plan']['certificate'] == planned, run.output
     assert run.result['renewal'] == dict(needed=True, reasons=['self_signed'])
     assert run.result['plan']['settings'] is None
     forced = plan(box, certificate=dict(source='ca', server_name=box.server_name, subject_alt_names=names, force=True))
