@@ -114,29 +114,32 @@ def temporary_name_re(name):
     return re.compile(re.escape('.%s.' % name) + r'(?:.*\.)?[a-z0-9_]{8}\.tmp\Z')
 
 
-def remove_temporary_files(directory, names=None, remove=True):
-    """Remove what write_atomic left in directory for these file names (any name: names None); return the paths.
-
-    Only call this holding the box's lock: then no run of ours is writing, and such a file is
-    what a killed run left behind (it may be a copy of key material). Without ``remove`` the
-    paths are only listed (no lock needed).
-    """
+def temporary_files(directory, names=None):
+    """Return what write_atomic left in directory for these file names (any name: names None), without removing it."""
     patterns = [temporary_name_re(name) for name in names] if names is not None \
         else [re.compile(r'\..+\.[a-z0-9_]{8}\.tmp\Z'), re.compile(r'\.tmp-[a-z0-9_]{8}\Z')]
     try:
         entries = os.listdir(directory)
     except OSError:
         return []
+    paths = (os.path.join(directory, entry) for entry in sorted(entries)
+             if any(pattern.match(entry) for pattern in patterns))
+    return [path for path in paths if os.path.isfile(path) and not os.path.islink(path)]
+
+
+def remove_temporary_files(directory, names=None):
+    """Remove what write_atomic left in directory for these file names (any name: names None); return the paths.
+
+    Only call this holding the box's lock: then no run of ours is writing, and such a file is
+    what a killed run left behind (it may be a copy of key material).
+    """
     removed = []
-    for entry in sorted(entries):
-        path = os.path.join(directory, entry)
-        if any(pattern.match(entry) for pattern in patterns) and os.path.isfile(path) and not os.path.islink(path):
-            if remove:
-                try:
-                    os.remove(path)
-                except OSError:
-                    continue
-            removed.append(path)
+    for path in temporary_files(directory, names):
+        try:
+            os.remove(path)
+        except OSError:
+            continue
+        removed.append(path)
     return removed
 
 

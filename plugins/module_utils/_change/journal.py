@@ -14,7 +14,7 @@ import os
 from ansible_collections.telephony.starface.plugins.module_utils._appliance.command import run_with_deadline
 from ansible_collections.telephony.starface.plugins.module_utils._change.files import (
     as_utc, fsync_directory, make_folders, read_state, read_text, reason, remove_file, remove_temporary_files,
-    same_path, utc_now, write_atomic)
+    same_path, temporary_files, utc_now, write_atomic)
 from ansible_collections.telephony.starface.plugins.module_utils._errors import StarfaceError
 
 JOURNAL_NAME = 'pending.json'
@@ -113,12 +113,19 @@ class Journal:
             journal = self.pending()
         return journal
 
-    def remove_leftovers(self, remove=True):
+    def leftovers(self):
+        """Return the temporary files killed runs left next to the files the modules write (reads only)."""
+        return [path for directory, names in self._written_names() for path in temporary_files(directory, names)]
+
+    def remove_leftovers(self):
         """Remove temporary files killed runs left next to the files the modules write; return their paths.
 
-        Call this only holding the box's lock (see _change.lock.BoxLock). Without ``remove`` they
-        are only listed (starface_plan: a box with such files has something to do).
+        Call this only holding the box's lock (see _change.lock.BoxLock).
         """
+        return [path for directory, names in self._written_names() for path in remove_temporary_files(directory, names)]
+
+    def _written_names(self):
+        """Return (directory, file names or None for any) of everything the modules write, the state directory first."""
         from ansible_collections.telephony.starface.plugins.module_utils._appliance.tomcat import ServerXml
 
         paths = [self.box.server_xml, self.box.web_xml, self.box.key_pem_path]
@@ -134,11 +141,8 @@ class Journal:
         for path in paths:
             target = os.path.realpath(path)
             by_directory.setdefault(os.path.dirname(target), []).append(os.path.basename(target))
-        removed = remove_temporary_files(self.box.state_dir, remove=remove)
-        for directory, names in by_directory.items():
-            if not same_path(directory, self.box.state_dir):
-                removed.extend(remove_temporary_files(directory, names, remove=remove))
-        return removed
+        return [(self.box.state_dir, None)] + [(directory, names) for directory, names in by_directory.items()
+                                               if not same_path(directory, self.box.state_dir)]
 
     def new_journal(self):
         """Return an empty journal started now."""

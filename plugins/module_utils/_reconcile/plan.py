@@ -31,7 +31,7 @@ class Rehearsal:
         self.warnings = []
 
     def warn(self, msg):
-        """Keep a warning; the plan says it only for a part that does not change (see plan())."""
+        """Keep a warning; the plan gives it only when nothing changes (see plan())."""
         self.warnings.append(msg)
 
 
@@ -87,7 +87,7 @@ def plan(module):
     result = read_info(Rehearsal(info_params(params)))
     transaction = Transaction(Box(box_params(params)))
     pending = transaction.pending() is not None
-    leftovers = transaction.remove_leftovers(remove=False)
+    leftovers = transaction.leftovers()
     settings = plan_settings(params) if params.get('settings') is not None else None
     certificate = plan_certificate(params, result.get('renewal')) if params.get('certificate') else None
     changes = pending or bool(leftovers) or any(part['changed'] for part in (settings, certificate) if part)

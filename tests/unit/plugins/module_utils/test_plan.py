@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.telephony.starface.plugins.module_utils._change.files import remove_temporary_files
+from ansible_collections.telephony.starface.plugins.module_utils._change.files import remove_temporary_files, temporary_files
 from ansible_collections.telephony.starface.plugins.module_utils._reconcile.plan import Rehearsal, box_params, info_params
 
 BOX = dict(tomcat_base='/opt/tomcat', restart_command='/bin/true', ignore_ports=[50080, 50081])
@@ -40,7 +40,8 @@ def test_temporary_files_are_listed_without_removing_them(tmp_path):
     left = tmp_path / '.server.xml.abcd1234.tmp'
     left.write_text('half a file')
     (tmp_path / 'server.xml').write_text('<Server/>')
-    assert remove_temporary_files(str(tmp_path), ['server.xml'], remove=False) == [str(left)]
+    assert temporary_files(str(tmp_path), ['server.xml']) == [str(left)]
+    assert temporary_files(str(tmp_path)) == [str(left)]
     assert left.exists()
     assert remove_temporary_files(str(tmp_path), ['server.xml']) == [str(left)]
     assert not left.exists()
